@@ -1,0 +1,178 @@
+"""Errors as data, and the only place they are shaped into answers.
+
+    raise NotFound("no such site")            # -> 404 {"error": "not_found", "message": ...}
+    raise ValidationFailed({"email": "..."})  # -> 422 {..., "fields": {"email": "..."}}
+
+Views and services raise; `register_error_handlers(app)` turns every exception into the
+contract's JSON shape, or into an HTML page where a browser posted a form or asked for a page.
+"""
+
+from __future__ import annotations
+
+import logging
+import typing as t
+
+from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    status: int = 400
+    code: str = "bad_request"
+    message: str = "The request could not be understood."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        fields: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message or self.message)
+        if message:
+            self.message = message
+        self.fields = fields
+        self.headers = headers or {}
+
+
+class BadRequest(ApiError):
+    status, code, message = 400, "bad_request", "The request body could not be read."
+
+
+class ValidationFailed(ApiError):
+    status, code, message = 422, "validation_failed", "Some fields are not valid."
+
+    def __init__(self, fields: dict[str, str], message: str | None = None) -> None:
+        super().__init__(message, fields=fields)
+
+
+class Unauthorized(ApiError):
+    status, code, message = 401, "unauthorized", "A valid moderator token is required."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, headers={"WWW-Authenticate": 'Bearer realm="commentsvc"'})
+
+
+class Forbidden(ApiError):
+    status, code, message = 403, "forbidden", "You may not do this here."
+
+
+class CommentsClosed(ApiError):
+    status, code, message = 403, "comments_closed", "Comments are closed on this article."
+
+
+class EditWindowClosed(ApiError):
+    status, code, message = 403, "edit_window_closed", "This comment can no longer be changed."
+
+
+class NotFound(ApiError):
+    status, code, message = 404, "not_found", "Nothing is here."
+
+
+class Duplicate(ApiError):
+    status, code, message = 409, "duplicate", "You already posted this comment here."
+
+
+class InvalidTransition(ApiError):
+    status, code, message = 409, "invalid_transition", "That status change is not allowed."
+
+
+class UnsupportedMediaType(ApiError):
+    status, code, message = 415, "unsupported_media_type", (
+        "Send application/json or application/x-www-form-urlencoded."
+    )
+
+
+class TooFast(ApiError):
+    status, code, message = 429, "too_fast", "Please wait a little before posting again."
+
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        super().__init__(message, headers={"Retry-After": str(max(1, int(retry_after)))})
+
+
+class ServiceUnavailable(ApiError):
+    status, code, message = 503, "unavailable", "The service is briefly unavailable; try again."
+
+    def __init__(self, message: str | None = None, retry_after: int = 5) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after)})
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def wants_html() -> bool:
+    """Answer with a page: a browser posted a plain form, or asked a page blueprint."""
+    if request.blueprint in ("embed", "review"):
+        return True
+    return request.method == "POST" and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    )
+
+
+def _answer(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response:
+    if wants_html():
+        html = render_template("error.html", status=status, code=code, message=message, fields=fields)
+        response = Response(html, status=status, mimetype="text/html")
+    else:
+        body: dict[str, t.Any] = {"error": code, "message": message}
+        if fields:
+            body["fields"] = fields
+        response = jsonify(body)
+        response.status_code = status
+    return response
+
+
+def handle_api_error(e: ApiError) -> Response:
+    if getattr(e, "html_response", None) is not None and wants_html():
+        return e.html_response  # type: ignore[attr-defined, no-any-return]
+    response = _answer(e.status, e.code, e.message, e.fields)
+    response.headers.update(e.headers)
+    return response
+
+
+def handle_http_exception(e: HTTPException) -> Response:
+    response = e.get_response()  # keeps Allow, Retry-After, WWW-Authenticate
+    status = e.code or 500
+    code = _HTTP_CODES.get(status, f"http_{status}")
+    message = e.description or "Request failed."
+    if status == 429:
+        message = "Too many comments from your address; please wait before posting again."
+        if "Retry-After" not in response.headers:
+            response.headers["Retry-After"] = "60"
+    answer = _answer(status, code, message)
+    for name, value in response.headers.items():
+        if name.lower() not in ("content-type", "content-length"):
+            answer.headers[name] = value
+    return answer
+
+
+def handle_unexpected(e: Exception) -> Response:
+    db.session.rollback()
+    if isinstance(e, OperationalError) or (
+        isinstance(e, DBAPIError) and e.connection_invalidated
+    ):
+        log.error("database unavailable: %s", type(e.orig).__name__ if hasattr(e, "orig") else e)
+        return handle_api_error(ServiceUnavailable("The database is briefly unavailable."))
+    log.exception("unhandled error")
+    return _answer(500, "internal_error", "Something went wrong on our side.")
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,44 @@
+"""Flask extensions as unbound instances: db, migrate, limiter. Imports nothing from the package."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from flask import request
+from flask_limiter import Limiter
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def rate_limit_key() -> str:
+    """Key a client by its address: the whole IPv4 address, or the /64 of an IPv6 one."""
+    addr = request.remote_addr or "unknown"
+    try:
+        ip = ipaddress.ip_address(addr)
+    except ValueError:
+        return addr
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return addr
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+# Only the key function: constructor arguments would beat RATELIMIT_* settings from the environment.
+limiter = Limiter(key_func=rate_limit_key)

@@ -1,0 +1,213 @@
+"""The tables, as typed SQLAlchemy models. No queries, no url_for, no JSON shaping here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing as t
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+STATUSES = ("pending", "approved", "spam", "rejected", "deleted")
+MODERATION_MODES = ("all", "first-time", "none")
+
+# Field limits shared by validation, the form endpoint and the columns below.
+NAME_MAX = 100
+EMAIL_MAX = 254
+URL_MAX = 200
+BODY_MAX = 5000
+ARTICLE_KEY_MAX = 512
+USER_AGENT_MAX = 200
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(db.TypeDecorator):  # type: ignore[name-defined]
+    """A timezone-aware UTC datetime on every database (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: t.Any) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime stored; use an aware UTC datetime")
+        return value.astimezone(dt.UTC) if value is not None else None
+
+    def process_result_value(self, value: dt.datetime | None, dialect: t.Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+moderator_sites = Table(
+    "moderator_sites",
+    db.metadata,
+    Column("moderator_id", ForeignKey("moderators.id", ondelete="CASCADE"), primary_key=True),
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Site(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(63), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    moderation: Mapped[str] = mapped_column(String(16), default="all")
+    disallowed_words: Mapped[list[str]] = mapped_column(JSON, default=list)
+    moderation_words: Mapped[list[str]] = mapped_column(JSON, default=list)
+    blocked_emails: Mapped[list[str]] = mapped_column(JSON, default=list)  # keyed email hashes
+    blocked_ip_prefixes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    max_links: Mapped[int] = mapped_column(Integer, default=2)
+    close_after_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_depth: Mapped[int] = mapped_column(Integer, default=5)
+    webhook_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    articles: Mapped[list[Article]] = relationship(back_populates="site")
+
+
+class Article(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "articles"
+    __table_args__ = (UniqueConstraint("site_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(ARTICLE_KEY_MAX))
+    title: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    comments_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    approved_count: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    site: Mapped[Site] = relationship(back_populates="articles")
+
+
+class Comment(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "comments"
+    __table_args__ = (
+        # One person, one text, one article: the duplicate rule, enforced by the database.
+        UniqueConstraint("article_id", "email_hash", "body_fingerprint"),
+        # Imports: the same source comment is never stored twice.
+        UniqueConstraint("article_id", "source", "source_id"),
+        Index("ix_comments_thread", "article_id", "status", "created_at"),
+        Index("ix_comments_queue", "status", "created_at", "id"),
+        Index("ix_comments_email_hash", "email_hash", "created_at"),
+        Index("ix_comments_ip_hash", "ip_hash", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    author_name: Mapped[str] = mapped_column(String(NAME_MAX))
+    author_url: Mapped[str | None] = mapped_column(String(URL_MAX), nullable=True)
+    email_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    email_cipher: Mapped[str | None] = mapped_column(Text, nullable=True)
+    avatar_key: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    ip_prefix: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    ip_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_MAX), nullable=True)
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    # Hash of the normalised text; cleared when a comment is withdrawn so it may be posted again.
+    body_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    spam_score: Mapped[float] = mapped_column(Float, default=0.0)
+    spam_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    edit_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    source: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    source_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    moderated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    article: Mapped[Article] = relationship()
+
+
+class Moderator(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "moderators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)  # where notices go
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    sites: Mapped[list[Site]] = relationship(secondary=moderator_sites)
+
+
+class ModerationEvent(db.Model):  # type: ignore[name-defined]
+    """The audit trail. Kept when its comment is erased, so comment_id is not a foreign key."""
+
+    __tablename__ = "moderation_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    moderator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderators.id", ondelete="SET NULL"), nullable=True
+    )
+    actor: Mapped[str] = mapped_column(String(100))  # moderator name, "author", "system", "cli"
+    action: Mapped[str] = mapped_column(String(32))  # submit, status, edit, reveal, delete, ...
+    from_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    to_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OutboxMessage(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_due", "sent_at", "failed_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # mail, webhook
+    payload: Mapped[dict[str, t.Any]] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SpamToken(db.Model):  # type: ignore[name-defined]
+    """Naive Bayes counts shared by every worker. The token "" holds the document counts."""
+
+    __tablename__ = "spam_tokens"
+
+    token: Mapped[str] = mapped_column(String(100), primary_key=True)
+    spam: Mapped[int] = mapped_column(Integer, default=0)
+    ham: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UsedFormToken(db.Model):  # type: ignore[name-defined]
+    """Form token nonces already spent, so a replayed token is recognised."""
+
+    __tablename__ = "used_form_tokens"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

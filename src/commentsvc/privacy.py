@@ -1,0 +1,129 @@
+"""Personal data: email normalising, keyed hashing, encryption and masking; IP reduction.
+
+    keys = Keys.from_config(app.config)
+    digest = keys.email_hash("Ana@Example.org")     # HMAC-SHA256, for matching
+    token = keys.encrypt("ana@example.org")         # AES-GCM via Fernet, for moderators
+    keys.decrypt(token)                             # "ana@example.org"
+    mask_email("ana@example.org")                   # "a•••@example.org"
+    ip_prefix("203.0.113.77")                       # "203.0.113.0/24"
+
+Every key is derived from SECRET_KEY by HKDF with its own purpose label, so a leak of one
+derived key exposes nothing else. Keys from SECRET_KEY_FALLBACKS still decrypt and match,
+which is how SECRET_KEY is rotated.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import ipaddress
+import typing as t
+from dataclasses import dataclass
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
+
+PURPOSE_EMAIL_HASH = b"commentsvc email hash v1"
+PURPOSE_EMAIL_CIPHER = b"commentsvc email encryption v1"
+PURPOSE_AVATAR = b"commentsvc avatar v1"
+PURPOSE_IP_HASH = b"commentsvc ip hash v1"
+PURPOSE_TOKEN = b"commentsvc token hash v1"
+
+
+def derive_key(secret: str | bytes, purpose: bytes, length: int = 32) -> bytes:
+    """Derive a key for one purpose from the application secret."""
+    material = secret.encode() if isinstance(secret, str) else secret
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=purpose).derive(material)
+
+
+def _hmac(key: bytes, value: str) -> str:
+    return hmac.new(key, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Keys:
+    secrets: tuple[str, ...]  # current first, then fallbacks
+
+    @classmethod
+    def from_config(cls, config: t.Mapping[str, t.Any]) -> Keys:
+        return cls((config["SECRET_KEY"], *config.get("SECRET_KEY_FALLBACKS", ())))
+
+    def email_hash(self, email: str) -> str:
+        """Keyed hash of a normalised address (current key)."""
+        return _hmac(derive_key(self.secrets[0], PURPOSE_EMAIL_HASH), email.casefold())
+
+    def email_hashes(self, email: str) -> list[str]:
+        """Hashes of the address under the current key and every fallback key."""
+        return [_hmac(derive_key(s, PURPOSE_EMAIL_HASH), email.casefold()) for s in self.secrets]
+
+    def avatar_key(self, email: str) -> str:
+        """A short keyed digest naming the identicon; reveals nothing about the address."""
+        return _hmac(derive_key(self.secrets[0], PURPOSE_AVATAR), email.casefold())[:20]
+
+    def ip_hash(self, ip: str) -> str:
+        return _hmac(derive_key(self.secrets[0], PURPOSE_IP_HASH), ip)
+
+    def token_hash(self, token: str) -> str:
+        """Hash of a bearer or edit token; the token itself is never stored."""
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def _fernet(self) -> MultiFernet:
+        return MultiFernet(
+            [
+                Fernet(base64.urlsafe_b64encode(derive_key(s, PURPOSE_EMAIL_CIPHER)))
+                for s in self.secrets
+            ]
+        )
+
+    def encrypt(self, email: str) -> str:
+        return self._fernet().encrypt(email.encode()).decode()
+
+    def decrypt(self, token: str) -> str | None:
+        """The address, or None when no current or fallback key opens it."""
+        try:
+            return self._fernet().decrypt(token.encode()).decode()
+        except InvalidToken:
+            return None
+
+
+def keys() -> Keys:
+    """The keys of the current app."""
+    return Keys.from_config(current_app.config)
+
+
+def mask_email(email: str) -> str:
+    """Show the first character of the local part and the domain: a•••@example.org."""
+    local, _, domain = email.rpartition("@")
+    return f"{local[:1]}•••@{domain}"
+
+
+def ip_prefix(addr: str | None) -> str | None:
+    """The /24 of an IPv4 address or the /48 of an IPv6 address; None if it is not an address."""
+    if not addr:
+        return None
+    try:
+        ip = ipaddress.ip_address(addr)
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    bits = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
+
+
+def ip_in_prefixes(prefix: str | None, blocked: t.Iterable[str]) -> bool:
+    """Whether a stored prefix lies inside any of the blocked networks."""
+    if not prefix:
+        return False
+    net = ipaddress.ip_network(prefix)
+    for entry in blocked:
+        try:
+            other = ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            continue
+        if net.version == other.version and (net.subnet_of(other) or other.subnet_of(net)):  # type: ignore[arg-type]
+            return True
+    return False

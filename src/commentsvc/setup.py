@@ -1,0 +1,59 @@
+"""The steps of create_app(), each a small named function reading config at call time."""
+
+from __future__ import annotations
+
+import logging
+import typing as t
+
+from flask import Flask
+from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import DEFAULTS, check_production, finish_config
+from .extensions import db, limiter, migrate
+
+
+def configure(app: Flask, test_config: t.Mapping[str, t.Any] | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config.from_prefixed_env("COMMENTSVC")
+    if test_config:
+        app.config.update(test_config)
+    check_production(app.config)
+    finish_config(app)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Take the client address from X-Forwarded-For only through TRUSTED_PROXIES hops."""
+    hops = int(app.config["TRUSTED_PROXIES"])
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+
+def _sqlite_pragmas(dbapi_connection: t.Any, connection_record: t.Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"])
+    limiter.init_app(app)
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)
+
+
+def register(app: Flask) -> None:
+    from .cli import register_commands
+    from .errors import register_error_handlers
+    from .views import register_blueprints
+
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)

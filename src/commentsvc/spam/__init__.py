@@ -1,0 +1,1 @@
+"""Spam and abuse checks: small functions returning findings, summed by the pipeline."""
