@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, redirect, request
 from .. import comments, serialize
 from ..errors import BadRequest
 from ..extensions import limiter
+from ..spam import formtoken
 from ..models import ARTICLE_KEY_MAX, BODY_MAX, EMAIL_MAX, NAME_MAX, URL_MAX
 from ..validation import parse_submission
 
@@ -110,7 +111,7 @@ def counts(site: str) -> t.Any:
 def form(site: str, article: str) -> t.Any:
     comments.get_site(site)
     return {
-        "form_token": None,
+        "form_token": formtoken.issue(site, _article_key(article)),
         "fields": {
             "name": {"required": True, "max_length": NAME_MAX},
             "email": {"required": True, "max_length": EMAIL_MAX},
