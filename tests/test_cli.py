@@ -51,14 +51,17 @@ def test_demo_command_is_idempotent_and_prints_the_token_the_first_time(runner):
 
 def test_demo_page_shows_the_leave_a_reply_form_and_posts_without_javascript(runner, client):
     runner.invoke(args=["demo", "--origin", "http://localhost"])
-    page = client.get("/demo/").get_data(as_text=True)
+    assert 'data-site="demo"' in client.get("/demo/").get_data(as_text=True)  # the widget
+    page = client.get("/embed/demo/hello-world").get_data(as_text=True)  # its no-JS page
     for text in ("Leave a Reply", "Name <span", "Email <span", "Website", "Comment",
                  "Your email address will not be published.", "Required fields are marked",
                  "Post Comment"):
         assert text in page
     posted = client.post("/api/v1/sites/demo/articles/hello-world/comments", data={
         "name": "Ana", "email": "ana@example.org", "body": "Hi", "return_to":
-        "http://localhost/demo/?pending=1"})
+        "http://localhost/embed/demo/hello-world?posted=1"})
     assert posted.status_code == 303
-    assert posted.headers["Location"] == "http://localhost/demo/?pending=1#comment-pending"
-    assert "awaiting moderation" in client.get("/demo/?pending=1").get_data(as_text=True)
+    assert posted.headers["Location"] == \
+        "http://localhost/embed/demo/hello-world?posted=1#comment-pending"
+    held = client.get("/embed/demo/hello-world?posted=1").get_data(as_text=True)
+    assert '"commentsvc-notice-page" role="status">Your comment is awaiting moderation.' in held

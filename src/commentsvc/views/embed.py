@@ -1,18 +1,25 @@
-"""What readers' browsers load: avatars and the demo article page."""
+"""What readers' browsers load: the widget, the no-JavaScript embed page, avatars, the demo page."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import typing as t
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, send_from_directory
 
 from .. import comments, serialize
+from ..errors import BadRequest
+from ..models import ARTICLE_KEY_MAX
+from ..spam import formtoken
 
 bp = Blueprint("embed", __name__)
 
 DEMO_SITE = "demo"
 DEMO_ARTICLE = "hello-world"
+EMBED_PER_PAGE = 50
+ASSET_MAX_AGE = 3600  # the widget's URL is not versioned: let caches revalidate hourly
+ORIGIN_RE = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
 
 
 @bp.get("/avatars/<key>.svg")
@@ -35,15 +42,79 @@ def avatar(key: str) -> t.Any:
                     headers={"Cache-Control": "public, max-age=31536000, immutable"})
 
 
+def _asset(name: str, mimetype: str) -> Response:
+    response = send_from_directory(t.cast(str, current_app.static_folder), name,
+                                   mimetype=mimetype, max_age=ASSET_MAX_AGE, conditional=True)
+    response.cache_control.public = True
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/embed.js")
+def script() -> t.Any:
+    """The widget: plain JavaScript, no dependencies."""
+    return _asset("embed.js", "text/javascript")
+
+
+@bp.get("/embed.css")
+def stylesheet() -> t.Any:
+    """The widget's and the embed page's styles (CSS variables a site may override)."""
+    return _asset("embed.css", "text/css")
+
+
+def frame_policy(origins: list[str]) -> str:
+    """The embed page's CSP: nothing but its own styles, avatars and form; framed by the site."""
+    ancestors = " ".join(["'self'", *(o for o in origins if ORIGIN_RE.match(o))])
+    return ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+            f"base-uri 'none'; frame-ancestors {ancestors}")
+
+
+def _find(tree: list[dict[str, t.Any]], comment_id: int) -> dict[str, t.Any] | None:
+    for c in tree:
+        if c["id"] == comment_id:
+            return c
+        found = _find(c["replies"], comment_id)
+        if found is not None:
+            return found
+    return None
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+
+
+@bp.get("/embed/<site>/<article:article>")
+def page(site: str, article: str) -> t.Any:
+    """The thread and the form rendered on the server: works with JavaScript off, in an iframe."""
+    if len(article) > ARTICLE_KEY_MAX:
+        raise BadRequest(f"An article key is at most {ARTICLE_KEY_MAX} characters.")
+    page_no = max(1, _int_arg("page") or 1)
+    thread = comments.read_thread(site, article, page_no, EMBED_PER_PAGE, "oldest")
+    data = serialize.thread(thread, "oldest")
+    reply_id = _int_arg("replytocom")
+    reply_to = _find(data["comments"], reply_id) if reply_id else None
+    html = render_template(
+        "embed.html",
+        thread=data,
+        article_key=article,
+        reply_to=reply_to,
+        form_token=formtoken.issue(site, article) if data["comments_open"] else None,
+        page_url=request.base_url,
+        return_to=request.base_url + "?posted=1",
+        held=request.args.get("posted") is not None and thread.site.moderation == "all",
+    )
+    return html, 200, {
+        "Content-Type": "text/html; charset=utf-8",
+        "Content-Security-Policy": frame_policy(thread.site.origins),
+        "Cache-Control": "private, no-store",  # each page holds a fresh form token
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+    }
+
+
 @bp.get("/demo/")
 def demo() -> t.Any:
+    """The demo article page: a news page that embeds the widget like any site would."""
     site = comments.get_site(DEMO_SITE)
-    thread = comments.read_thread(DEMO_SITE, DEMO_ARTICLE)
-    return render_template(
-        "demo.html",
-        site=site,
-        article_key=DEMO_ARTICLE,
-        thread=serialize.thread(thread, "oldest"),
-        return_to=request.base_url,
-        pending=request.args.get("pending"),
-    )
+    return render_template("demo.html", site=site, article_key=DEMO_ARTICLE)
