@@ -220,3 +220,51 @@ def test_duplicate_is_shown_as_a_notice(context, live_server, demo):
     assert notice.inner_text() == "You already posted this comment here."
     assert notice.get_attribute("role") == "alert"
     assert page.locator(".commentsvc-pending").count() == 1
+
+
+def test_own_comment_offers_edit_and_withdraw_only_within_the_window(context, live_server, demo):
+    page = open_demo(context, live_server)
+    fill(page, body="Mine to change")
+    page.get_by_role("button", name="Post Comment").click()
+    own = page.locator(".commentsvc-pending")
+    own.get_by_role("button", name="Edit").wait_for()
+    assert own.get_by_role("button", name="Withdraw").is_visible()
+    comment_id = own.get_attribute("id").split("-")[1]
+    key = f"commentsvc.edit.{comment_id}"
+    entry = page.evaluate(f"JSON.parse(localStorage.getItem('{key}'))")
+    assert entry["token"] and entry["expires"] > "2000"
+    page.evaluate(f"""() => {{
+        const entry = JSON.parse(localStorage.getItem('{key}'));
+        entry.expires = new Date(Date.now() - 1000).toISOString();
+        localStorage.setItem('{key}', JSON.stringify(entry));
+    }}""")
+    page.reload()
+    page.locator("#commentsvc form").wait_for()
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".commentsvc-pending").count() == 0  # the window passed
+    assert page.get_by_role("button", name="Edit").count() == 0
+    assert page.evaluate(f"localStorage.getItem('{key}')") is None
+
+
+def test_a_site_page_pages_through_comments_and_overrides_the_colours(context, live_server,
+                                                                       actions, demo):
+    article = "/2021/10/08/some-title/"
+    for n in range(3):
+        posted = actions.post(article=article, body=f"Comment number {n}",
+                              email=f"reader{n}@example.org").get_json()["id"]
+        actions.moderate(demo, posted, status="approved")
+    page = context.new_page()
+    host = f"{live_server.url}/2021/10/08/some-title/"  # the site's own article page
+    page.route(host, lambda route: route.fulfill(content_type="text/html", body=(
+        '<style>#commentsvc { --commentsvc-accent: rgb(1, 2, 3); }</style>'
+        f'<div id="commentsvc" data-site="demo" data-article="{article}" data-per-page="2"></div>'
+        f'<script src="{live_server.url}/embed.js" async></script>')))
+    page.goto(host)
+    page.locator(".commentsvc-comment").first.wait_for()
+    assert page.locator(".commentsvc-comment").count() == 2
+    assert page.get_by_role("heading", name="3 comments").is_visible()
+    page.get_by_role("button", name="Show more comments").click()
+    page.get_by_text("Comment number 2").wait_for()
+    assert page.get_by_role("button", name="Show more comments").is_hidden()
+    button = page.get_by_role("button", name="Post Comment")
+    assert button.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(1, 2, 3)"

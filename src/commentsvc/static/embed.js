@@ -140,6 +140,7 @@
     var tpl = document.createElement("template");
     tpl.innerHTML = c.body_html;  // sanitised on the server; never names or urls
     content.append(tpl.content);
+    if (c.text) content.firstChild.textContent = c.text;
     var actions = el("div", { "class": "commentsvc-actions" });
     var li = el("li", { "class": "commentsvc-comment" + (pending ? " commentsvc-pending" : ""),
                         id: "comment-" + c.id }, [
@@ -165,7 +166,10 @@
       actions.append(reply);
     }
     var entry = this.edits && this.edits[c.id];
-    if (entry) this.addEditControls(entry, li, content, actions);
+    if (entry) {
+      if (!pending) entry.pending = false;  // published since it was posted
+      this.addEditControls(entry, li, content, actions);
+    }
     (c.replies || []).forEach(function (r) {
       var children = li.querySelector(":scope > .commentsvc-children");
       if (!children) li.append(children = el("ol", { "class": "commentsvc-children" }));
@@ -330,10 +334,10 @@
     var edit = el("button", { type: "button", "class": "commentsvc-edit", text: "Edit" });
     var withdraw = el("button", { type: "button", "class": "commentsvc-withdraw", text: "Withdraw" });
     var headers = function () { return { "X-Edit-Token": entry.token }; };
+    var forget = function () { store(EDIT_PREFIX + id, null); edit.remove(); withdraw.remove(); };
     var expired = function () {
       if (Date.parse(entry.expires) > Date.now()) return false;
-      store(EDIT_PREFIX + id, null);
-      edit.remove(); withdraw.remove();
+      forget();
       self.notify("The time to edit this comment has passed.", true);
       return true;
     };
@@ -359,9 +363,13 @@
             entry.body = box.value;
             var status = r.data.status || c.status;
             if (status) entry.pending = status !== "approved";
-            if (c.body_html !== undefined) entry.comment = c;
+            // The answer's public shape when it has one; else the new text, as text.
+            entry.comment = c.body_html !== undefined ? c : Object.assign({}, entry.comment, {
+              body_html: "<p></p>", text: box.value });
             store(EDIT_PREFIX + id, entry);
             var fresh = self.renderComment(entry.comment, entry.pending);
+            var kids = li.querySelector(":scope > .commentsvc-children");
+            if (kids && !fresh.querySelector(":scope > .commentsvc-children")) fresh.append(kids);
             li.replaceWith(fresh);
             self.notify(entry.pending ? "Your comment is awaiting moderation." : "Your comment has been updated.");
             return fresh.querySelector(".commentsvc-edit").focus();
@@ -371,8 +379,9 @@
             box.setAttribute("aria-invalid", "true");
             return box.focus();
           }
-          if (r.status === 403) store(EDIT_PREFIX + id, null);
+          if (r.status >= 401 && r.status <= 404) { forget(); form.remove(); content.hidden = false; actions.hidden = false; }
           self.notify(r.data.message || "Your comment could not be changed.", true);
+          self.notice.focus();
         }, function () { self.notify("The comment service could not be reached.", true); });
       });
       content.hidden = true;
@@ -396,8 +405,10 @@
             self.notify("Your comment has been withdrawn.");
             return self.notice.focus();
           }
-          if (r.status === 403) store(EDIT_PREFIX + id, null);
+          if (r.status >= 401 && r.status <= 404) forget();
+          ask.remove();
           self.notify(r.data.message || "Your comment could not be withdrawn.", true);
+          self.notice.focus();
         }, function () { self.notify("The comment service could not be reached.", true); });
       });
       actions.after(ask);
