@@ -55,8 +55,10 @@ def approve_latest(actions, token):
 def test_reader_posts_sees_pending_then_the_approved_comment(browser, context, live_server,
                                                              actions, demo):
     requests: list[str] = []
+    posts: list[dict] = []
     page = context.new_page()
     page.on("request", lambda r: requests.append(r.url))
+    page.on("request", lambda r: posts.append(r.post_data_json) if r.method == "POST" else None)
     page.goto(f"{live_server.url}/demo/")
     assert page.get_by_role("heading", name="Leave a Reply").is_visible()
     assert page.get_by_text("Your email address will not be published. Required fields are "
@@ -87,6 +89,13 @@ def test_reader_posts_sees_pending_then_the_approved_comment(browser, context, l
     assert page.get_by_role("heading", name=re.compile("One thought on")).is_visible()
     assert context.cookies() == []
     assert requests and all(u.startswith(live_server.url) for u in requests)
+    # The form token came from the form endpoint, for this article; a new one after posting.
+    from commentsvc.spam import formtoken
+
+    with actions.app.test_request_context():
+        assert formtoken.read(posts[0]["form_token"], "demo", "hello-world") is not None
+    assert posts[0]["fax"] == ""
+    assert sum(u.endswith("/articles/hello-world/form") for u in requests) == 4  # 3 loads, 1 post
 
 
 def test_reply_moves_the_form_and_lands_nested(context, live_server, actions, demo):
