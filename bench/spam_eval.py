@@ -41,7 +41,8 @@ class Rates:
     ham_held: int  # ham in the hold band
 
     def __add__(self, other: Rates) -> Rates:
-        return Rates(*(a + b for a, b in zip(self.__dict__.values(), other.__dict__.values())))
+        pairs = zip(self.__dict__.values(), other.__dict__.values(), strict=True)
+        return Rates(*(a + b for a, b in pairs))
 
 
 def load(path: Path) -> Rows:

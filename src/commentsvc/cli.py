@@ -145,6 +145,7 @@ def spam_train(file: t.IO[str]) -> None:
 
 
 @click.command("purge")
+@with_appcontext
 @click.option("--spam-older-than", "days", type=click.IntRange(min=0), required=True,
               help="Erase comments marked spam more than this many days ago.")
 def purge(days: int) -> None:

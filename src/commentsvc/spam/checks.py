@@ -65,9 +65,9 @@ def check_form_token(sub: Submission, ctx: Context) -> Finding | None:
     stamp = formtoken.read(sub.form_token, ctx.site.key, article or "")
     if stamp is None:
         return Finding(0.5, "form token invalid or for another page", hold=True)
-    if stamp.age_seconds < float(config["FORM_TOKEN_MIN_SECONDS"]):
-        return Finding(0.6, f"form sent {max(0.0, stamp.age_seconds):.1f} s after it was served",
-                       hold=True)
+    minimum = float(config["FORM_TOKEN_MIN_SECONDS"])
+    if stamp.age_seconds < minimum:
+        return Finding(0.6, f"form sent within {minimum:g} s of being served", hold=True)
     if stamp.age_seconds > float(config["FORM_TOKEN_MAX_SECONDS"]):
         return Finding(0.5, "form token expired", hold=True)
     if not _spend(stamp.nonce):
