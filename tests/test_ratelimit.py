@@ -104,7 +104,6 @@ def test_unreachable_redis_falls_back_to_memory_with_a_warning(app_factory, capl
         answers = [post(client, n).status_code for n in range(3)]
     assert answers == [202, 202, 429]  # never a 500, and the limit still holds per worker
     assert any("falling back to in-memory" in r.getMessage() for r in caplog.records)
-    assert client.get("/readyz").status_code == 503
 
 
 @pytest.mark.redis
