@@ -28,7 +28,7 @@ API_HOST = "rest.akismet.com"
 class _Rebase(httpx.BaseTransport):
     """Send the client's requests for rest.akismet.com to another base URL."""
 
-    def __init__(self, base: str, timeout: float) -> None:
+    def __init__(self, base: str) -> None:
         parts = urlsplit(base.rstrip("/"))
         self.scheme, self.host, self.port = parts.scheme, parts.hostname or "", parts.port
         self.prefix = parts.path
@@ -59,7 +59,7 @@ def _call(site_url: str, operation: t.Callable[[akismet.SyncClient], t.Any]) -> 
     http = httpx.Client(
         timeout=timeout,
         headers={"User-Agent": akismet.USER_AGENT},
-        transport=_Rebase(base, timeout) if base else None,
+        transport=_Rebase(base) if base else None,
     )
     try:
         return operation(akismet.SyncClient(
