@@ -44,3 +44,8 @@ lint: install-test
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# The learned spam filter, cross-video: train on two shared YouTube files, test on the third.
+SHARED_DATA ?= ../shared/data
+spam-eval: install
+	$(BIN)/python bench/spam_eval.py --data $(SHARED_DATA)

@@ -113,6 +113,7 @@ def serve(host: str, port: int, workers: int) -> None:
 def register_commands(app: Flask) -> None:
     for command in (site_cli, moderator_cli, demo, serve):
         app.cli.add_command(command)
+    register_abuse_commands(app)
 
 
 def main(argv: t.Sequence[str] | None = None) -> None:
@@ -123,3 +124,75 @@ def main(argv: t.Sequence[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# --- Abuse controls: spam training, purging spam, per-site rules ---------------------------
+
+spam_cli = AppGroup("spam", help="Train and inspect the learned spam filter.")
+
+
+@spam_cli.command("train")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+def spam_train(file: t.IO[str]) -> None:
+    """Teach the filter a labelled CSV (text: CONTENT|text|body; label: CLASS|label|spam)."""
+    from .spam import bayes
+
+    try:
+        learned = bayes.train_from_csv(file.read())
+    except (bayes.TrainingFileError, UnicodeDecodeError) as e:
+        raise click.ClickException(f"{getattr(file, 'name', 'file')}: {e}") from None
+    click.echo(f"learned {learned['spam']} spam and {learned['ham']} ham comments")
+
+
+@click.command("purge")
+@with_appcontext
+@click.option("--spam-older-than", "days", type=click.IntRange(min=0), required=True,
+              help="Erase comments marked spam more than this many days ago.")
+def purge(days: int) -> None:
+    """Erase old spam for good."""
+    removed = comments.purge_spam(days)
+    click.echo(f"purged {removed} spam comments older than {days} days")
+
+
+@site_cli.command("set")
+@click.argument("key")
+@click.option("--max-links", type=click.IntRange(min=0), default=None,
+              help="Links a comment may hold before it is held (default 2).")
+@click.option("--disallowed-word", "disallowed", multiple=True,
+              help="A word or phrase that makes a comment spam (repeat; '' clears).")
+@click.option("--moderation-word", "moderation_words", multiple=True,
+              help="A word or phrase that holds a comment for a moderator (repeat; '' clears).")
+@click.option("--block-email", "emails", multiple=True, help="An address whose comments are spam.")
+@click.option("--block-ip", "prefixes", multiple=True,
+              help="A network (203.0.113.0/24, 2001:db8::/48) whose comments are spam.")
+@click.option("--close-after-days", type=click.IntRange(min=0), default=None,
+              help="Close articles to comments this many days after their first (0: never).")
+@click.option("--max-depth", type=click.IntRange(min=1), default=None,
+              help="How deep replies nest.")
+@click.option("--webhook-url", default=None, help="Where to post moderation events ('' clears).")
+@click.option("--moderation", "mode", type=click.Choice(MODERATION_MODES), default=None)
+def site_set(key: str, max_links: int | None, disallowed: tuple[str, ...],
+             moderation_words: tuple[str, ...], emails: tuple[str, ...],
+             prefixes: tuple[str, ...], close_after_days: int | None, max_depth: int | None,
+             webhook_url: str | None, mode: str | None) -> None:
+    """Set a site's abuse rules and options; word and block lists replace the old ones."""
+    try:
+        site = comments.set_site_options(
+            key, max_links=max_links, disallowed_words=disallowed or None,
+            moderation_words=moderation_words or None, blocked_emails=emails or None,
+            blocked_ip_prefixes=prefixes or None, close_after_days=close_after_days,
+            max_depth=max_depth, webhook_url=webhook_url, moderation=mode)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+    click.echo(f"site {site.key}: max_links={site.max_links} "
+               f"disallowed_words={len(site.disallowed_words or [])} "
+               f"moderation_words={len(site.moderation_words or [])} "
+               f"blocked_emails={len(site.blocked_emails or [])} "
+               f"blocked_ip_prefixes={','.join(site.blocked_ip_prefixes or []) or '-'} "
+               f"close_after_days={site.close_after_days or '-'} max_depth={site.max_depth} "
+               f"webhook_url={site.webhook_url or '-'} moderation={site.moderation}")
+
+
+def register_abuse_commands(app: Flask) -> None:
+    for command in (spam_cli, purge):
+        app.cli.add_command(command)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import re
 import secrets
 import typing as t
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .errors import CommentsClosed, Duplicate, NotFound, TooFast
@@ -167,7 +168,8 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
     ip_hash = k.ip_hash(client.ip) if client.ip else None
     _check_flood(email_hash, ip_hash, now)
     ctx = Context(site=site, email_hash=email_hash, ip_prefix=prefix, ip_hash=ip_hash,
-                  user_agent=client.user_agent)
+                  user_agent=client.user_agent, extra={"ip": client.ip, "article": article_key,
+                                                       "email_hashes": k.email_hashes(sub.email)})
     verdict = score_submission(sub, ctx)
     status = decide_status(site, verdict, k.email_hashes(sub.email))
     edit_token = secrets.token_urlsafe(32)
@@ -300,3 +302,77 @@ def save_site(key: str, origins: list[str], moderation: str | None = None,
             site.name = name
     db.session.commit()
     return site, created
+
+
+def purge_spam(days: int, now: dt.datetime | None = None) -> int:
+    """Erase comments that are spam and older than `days`; how many went."""
+    cutoff = (now or utcnow()) - dt.timedelta(days=days)
+    result = db.session.execute(
+        delete(Comment).where(Comment.status == "spam", Comment.created_at < cutoff)
+    )
+    db.session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def set_site_options(key: str, *, max_links: int | None = None,
+                     disallowed_words: t.Sequence[str] | None = None,
+                     moderation_words: t.Sequence[str] | None = None,
+                     blocked_emails: t.Sequence[str] | None = None,
+                     blocked_ip_prefixes: t.Sequence[str] | None = None,
+                     close_after_days: int | None = None, max_depth: int | None = None,
+                     webhook_url: str | None = None, moderation: str | None = None) -> Site:
+    """Store a site's abuse rules and options; a given list replaces the old one.
+
+    :raises ValueError: for an unknown site, a bad address, network or URL.
+    """
+    from .validation import check_email, check_url
+
+    site = db.session.scalar(select(Site).where(Site.key == key))
+    if site is None:
+        raise ValueError(f"there is no site {key!r}")
+    if max_links is not None:
+        site.max_links = max_links
+    if disallowed_words is not None:
+        site.disallowed_words = _word_list(disallowed_words)
+    if moderation_words is not None:
+        site.moderation_words = _word_list(moderation_words)
+    if blocked_emails is not None:
+        k = keys()
+        hashes = []
+        for address in blocked_emails:
+            if address.strip():
+                try:
+                    hashes.append(k.email_hash(check_email(address.strip())))
+                except ValueError as e:
+                    raise ValueError(f"--block-email {address!r}: {e}") from None
+        site.blocked_emails = sorted(set(hashes))  # keyed hashes only: no address is stored
+    if blocked_ip_prefixes is not None:
+        networks = []
+        for prefix in blocked_ip_prefixes:
+            if prefix.strip():
+                try:
+                    networks.append(str(ipaddress.ip_network(prefix.strip(), strict=False)))
+                except ValueError:
+                    raise ValueError(f"--block-ip {prefix!r} is not an IP address or network") \
+                        from None
+        site.blocked_ip_prefixes = sorted(set(networks))
+    if close_after_days is not None:
+        site.close_after_days = close_after_days or None
+    if max_depth is not None:
+        site.max_depth = max_depth
+    if webhook_url is not None:
+        if webhook_url.strip():
+            try:
+                site.webhook_url = check_url(webhook_url.strip())
+            except ValueError as e:
+                raise ValueError(f"--webhook-url: {e}") from None
+        else:
+            site.webhook_url = None
+    if moderation is not None:
+        site.moderation = moderation
+    db.session.commit()
+    return site
+
+
+def _word_list(words: t.Sequence[str]) -> list[str]:
+    return sorted({w.strip() for w in words if w.strip()}, key=str.casefold)

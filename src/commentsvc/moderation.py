@@ -23,6 +23,7 @@ from .errors import BadRequest, Forbidden, InvalidTransition, NotFound
 from .extensions import db
 from .models import STATUSES, Article, Comment, ModerationEvent, Moderator, Site, utcnow
 from .privacy import keys
+from .spam.bayes import learn_from_decision
 
 # What a moderator may move a comment to, from each status. "deleted" is the author's withdrawal.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -182,6 +183,7 @@ def apply_status(comment: Comment, to: str, actor: str, moderator_id: int | None
                                    action="status", from_status=was, to_status=to, reason=reason))
     if "approved" in (was, to):
         bump_article(comment.article_id, +1 if to == "approved" else -1)
+    learn_from_decision(comment, was, to)
 
 
 def change_status(moderator: Moderator, comment_id: int, to: str, reason: str | None) -> Comment:

@@ -42,11 +42,24 @@ def init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"])
     limiter.init_app(app)
+    _reset_limiter_fallback()
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
     logging.getLogger("flask-limiter").setLevel(logging.WARNING)
+
+
+def _reset_limiter_fallback() -> None:
+    """Start each app on its own storage: no fallback state left by an earlier app (tests).
+
+    The limiter is one module-level instance; init_app swaps its storage but keeps the flag
+    that says the last storage was unreachable, and the back-off of its recovery checks.
+    """
+    limiter._storage_dead = False
+    for name in ("_Limiter__check_backend_count", "_Limiter__last_check_backend"):
+        if hasattr(limiter, name):
+            setattr(limiter, name, 0)
 
 
 def register(app: Flask) -> None:

@@ -31,7 +31,13 @@ class Verdict:
 
 def score_submission(sub: Submission, ctx: Context) -> Verdict:
     """Sum the findings of every check; a hard finding or a score of 1 or more is spam."""
-    findings: list[Finding] = [f for check in CHECKS if (f := check(sub, ctx)) is not None]
+    findings: list[Finding] = []
+    for check in CHECKS:
+        finding = check(sub, ctx)
+        if finding is not None:
+            findings.append(finding)
+            if finding.hard:
+                break  # spam already: spare the later checks (and Akismet) the work
     score = round(min(1.0, sum(f.score for f in findings)), 4)
     spam = any(f.hard for f in findings) or score >= SPAM_THRESHOLD
     hold = any(f.hold for f in findings) or score >= 0.5

@@ -1,0 +1,195 @@
+"""The learned filter: features, training from CSV, learning from moderators, shared counts."""
+
+from __future__ import annotations
+
+import csv
+import os
+import threading
+import typing as t
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from commentsvc.extensions import db
+from commentsvc.models import SpamToken
+from commentsvc.spam import bayes
+from commentsvc.spam.features import features, normalise
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_data() -> Path:
+    """../shared/data beside the repository (CI), or beside the worktree folder."""
+    candidates = [Path(os.environ["COMMENTSVC_SHARED_DATA"])] if os.environ.get(
+        "COMMENTSVC_SHARED_DATA") else []
+    candidates += [ROOT.parent / "shared" / "data", ROOT.parents[1] / "shared" / "data"]
+    for path in candidates:
+        if (path / "Youtube03-LMFAO.csv").is_file():
+            return path
+    pytest.skip("the shared YouTube data is not beside the repository (../shared/data)")
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        ("Check out my channel\ufeff", {"w:channel", "promo:check-out", "promo:my-channel"},
+         {"w:channel\ufeff"}),
+        ("I don&#39;t care &amp; more", {"w:don't", "w:care", "w:more"}, {"w:39", "w:amp"}),
+        ("Nice<br /><br />song", {"w:nice", "w:song"}, {"w:br"}),
+        ('<a href="https://www.youtube.com/watch?v=x">link</a>',
+         {"dom:youtube.com", "meta:link", "w:link"}, {"w:href", "w:watch"}),
+        ("visit bit.ly/abc now", {"dom:bit.ly", "meta:link"}, set()),
+        ("SUBSCRIBE TO MY CHANNEL NOW", {"meta:shout", "promo:subscribe", "promo:my-channel"},
+         set()),
+        ("call 5551234567", {"meta:digits"}, set()),
+        ("I love this song", set(), {"meta:link", "meta:shout", "meta:digits"}),
+    ],
+)
+def test_features_normalise_the_text_and_generalise(text, present, absent):
+    found = features(text)
+    assert present <= found
+    assert not (absent & found)
+    assert all(len(f) <= 100 for f in found)
+
+
+def test_normalise_drops_zero_width_characters_entities_and_tags():
+    assert normalise("a&#39;b <b>c</b>\ufeff") == "a'b  c "
+
+
+def counts(app: t.Any, *tokens: str) -> dict[str, tuple[int, int]]:
+    with app.app_context():
+        rows = db.session.execute(select(SpamToken.token, SpamToken.spam, SpamToken.ham)
+                                  .where(SpamToken.token.in_(tokens))).all()
+        return {tok: (s, h) for tok, s, h in rows}
+
+
+@pytest.mark.parametrize(
+    ("header", "rows"),
+    [
+        ("COMMENT_ID,AUTHOR,CONTENT,CLASS", [("1,a,Subscribe to my channel,1"),
+                                             ("2,b,Lovely song,0")]),
+        ("text,label", ["Subscribe to my channel,spam", "Lovely song,ham"]),
+        ("\ufeffbody,spam", ["Subscribe to my channel,1", "Lovely song,0"]),
+        ("Body,Spam", ["Subscribe to my channel,SPAM", "Lovely song, Ham "]),
+    ],
+)
+def test_spam_train_reads_the_documented_columns(app, runner, tmp_path, header, rows):
+    path = tmp_path / "train.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    result = runner.invoke(args=["spam", "train", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "learned 1 spam and 1 ham" in result.output
+    assert counts(app, "", "w:subscribe", "w:lovely") == {
+        "": (1, 1), "w:subscribe": (1, 0), "w:lovely": (0, 1)}
+
+
+@pytest.mark.parametrize(
+    ("content", "complaint"),
+    [
+        ("CONTENT,AUTHOR\nhello,ana\n", "label column"),
+        ("words,CLASS\nhello,1\n", "text column"),
+        ("CONTENT,CLASS\nhello,1\nbye,maybe\n", "line 3: label 'maybe'"),
+        ("CONTENT,CLASS\n", "no rows"),
+        ("", "found: nothing"),
+    ],
+)
+def test_spam_train_explains_a_bad_file_and_learns_nothing(app, runner, tmp_path, content,
+                                                           complaint):
+    path = tmp_path / "bad.csv"
+    path.write_text(content, encoding="utf-8")
+    result = runner.invoke(args=["spam", "train", str(path)])
+    assert result.exit_code == 1
+    assert complaint in result.output
+    assert counts(app, "") == {}
+
+
+def test_spam_train_refuses_a_missing_or_binary_file(runner, tmp_path):
+    assert runner.invoke(args=["spam", "train", str(tmp_path / "none.csv")]).exit_code == 2
+    binary = tmp_path / "bin.csv"
+    binary.write_bytes(b"CONTENT,CLASS\n\xff\xfe\x00,1\n")
+    result = runner.invoke(args=["spam", "train", str(binary)])
+    assert result.exit_code == 1 and "bin.csv" in result.output
+
+
+def test_moderators_teach_the_filter_and_reversals_take_it_back(app, actions):
+    actions.site("demo")
+    token = actions.moderator("mod", "demo")
+    cid = actions.post(body="Subscribe to my channel").json["id"]
+    assert counts(app, "", "w:subscribe") == {}  # nothing learned at submission
+    actions.moderate(token, cid, status="spam")
+    assert counts(app, "", "w:subscribe") == {"": (1, 0), "w:subscribe": (1, 0)}
+    actions.moderate(token, cid, status="approved")  # the moderator changed their mind
+    assert counts(app, "", "w:subscribe") == {"": (0, 1), "w:subscribe": (0, 1)}
+    actions.moderate(token, cid, status="pending")
+    assert counts(app, "", "w:subscribe") == {"": (0, 0), "w:subscribe": (0, 0)}
+    actions.moderate(token, cid, status="rejected")  # neither spam nor ham: nothing to learn
+    assert counts(app, "", "w:subscribe") == {"": (0, 0), "w:subscribe": (0, 0)}
+
+
+def test_approving_what_the_pipeline_called_spam_unlearns_nothing(app, actions):
+    actions.site("demo")
+    token = actions.moderator("mod", "demo")
+    cid = actions.post(body="Subscribe please", fax="bot").json["id"]
+    assert actions.moderate(token, cid, status="approved").json["status"] == "approved"
+    assert counts(app, "", "w:subscribe") == {"": (0, 1), "w:subscribe": (0, 1)}
+
+
+def test_concurrent_learning_loses_no_count(app):
+    """Many workers learning at once: atomic upserts, never read-modify-write."""
+    n, rounds = 6, 5
+    barrier = threading.Barrier(n)
+    errors: list[BaseException] = []
+
+    def teach(i: int) -> None:
+        try:
+            with app.app_context():
+                barrier.wait()
+                for _ in range(rounds):
+                    bayes.learn([{"w:shared", f"w:own{i}"}], "spam" if i % 2 else "ham")
+                    db.session.commit()
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=teach, args=(i,)) for i in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=120)
+    assert errors == []
+    half = n // 2 * rounds
+    assert counts(app, "", "w:shared", "w:own1") == {
+        "": (half, half), "w:shared": (half, half), "w:own1": (rounds, 0)}
+
+
+def test_the_filter_stays_silent_until_it_has_enough_examples(app, actions):
+    actions.site("demo", moderation="none")
+    with app.app_context():
+        bayes.learn([{"w:subscribe"}] * 3, "spam")
+        bayes.learn([{"w:song"}] * 3, "ham")
+        db.session.commit()
+    answer = actions.post(body="subscribe subscribe")
+    assert answer.json["status"] == "approved"  # 3 examples each: below SPAM_BAYES_MIN_DOCS
+
+
+def test_the_trained_filter_judges_real_comments_through_the_endpoint(app, actions, runner,
+                                                                      tmp_path):
+    data = shared_data()
+    for video in ("Youtube01-Psy.csv", "Youtube02-KatyPerry.csv"):
+        result = runner.invoke(args=["spam", "train", str(data / video)])
+        assert result.exit_code == 0, result.output
+    with open(data / "Youtube03-LMFAO.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    spam = next(r for r in rows if r["CONTENT"].startswith("Hey guys, I&#39;m a human."))
+    ham = next(r for r in rows if r["CONTENT"].startswith("I love this song so much"))
+    assert (spam["CLASS"], ham["CLASS"]) == ("1", "0")
+    actions.site("demo", moderation="none")
+    token = actions.moderator("mod", "demo")
+    posted_spam = actions.post(name=spam["AUTHOR"], body=spam["CONTENT"])
+    posted_ham = actions.post(name=ham["AUTHOR"], email="bo@example.org", body=ham["CONTENT"])
+    assert posted_spam.json["status"] == "pending"  # answered like any held comment
+    items = {i["id"]: i for i in actions.queue(token, status="").json["items"]}
+    caught = items[posted_spam.json["id"]]
+    assert caught["status"] == "spam"
+    assert any(r.startswith("learned filter: spam probability") for r in caught["spam"]["reasons"])
+    assert items[posted_ham.json["id"]]["status"] == "approved"
