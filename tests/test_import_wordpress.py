@@ -307,3 +307,45 @@ def test_a_disqus_file_is_not_taken_for_wordpress(blog, app):
     result = invoke(app, "import", "wordpress", str(sample("disqus.xml")), "--site", "blog")
     assert result.exit_code == 1
     assert "not a WordPress export" in result.output
+
+
+def test_progress_is_reported_over_every_byte_read():
+    from commentsvc.importers import wordpress
+
+    path = sample("themeunittestdata.wordpress.xml")
+    seen: list[int] = []
+    items = list(wordpress.records(path, progress=seen.append))
+    assert len(items) == 33
+    assert sum(seen) == path.stat().st_size and len(seen) > 1
+
+
+def test_a_reply_whose_parent_is_missing_is_kept_top_level_and_reported(blog, app, client,
+                                                                        tmp_path):
+    path = tmp_path / "orphan.xml"
+    path.write_text(wxr(wp_comment(5, content="lost reply", parent=99)
+                        + wp_comment(6, content="trackback", kind="trackback", parent=5)),
+                    encoding="utf-8")
+    output = import_ok(app, "wordpress", path)
+    assert "1 replies kept as top-level comments: parent not found" in output
+    assert "skipped 1: 1 trackback" in output
+    [row] = stored(app)
+    assert row["parent_id"] is None
+    thread = client.get(thread_url("blog", "/2021/10/08/title/")).json
+    assert [c["body_html"] for c in thread["comments"]] == ["<p>lost reply</p>"]
+
+
+def test_imported_comments_behave_like_posted_ones(actions, app, client):
+    actions.site("blog", moderation="none")
+    import_ok(app, "wordpress", sample("wordpress.xml"))
+    url = thread_url("blog", "/2014/test/")
+    repeat = client.post(url, json={"name": "Ohai", "email": "TEST@example.org",
+                                    "body": "Erster!1"})
+    assert repeat.status_code == 409 and repeat.json["error"] == "duplicate"
+    parent = next(c for c in client.get(url).json["comments"] if "Erster" in c["body_html"])
+    reply = client.post(url, json={"name": "Bo", "email": "bo@example.org", "body": "Welcome",
+                                   "parent_id": parent["id"]})
+    assert reply.status_code == 201, reply.json
+    thread = client.get(url).json
+    assert thread["count"] == 8
+    again = next(c for c in thread["comments"] if c["id"] == parent["id"])
+    assert [r["body_html"] for r in again["replies"]] == ["<p>Welcome</p>"]

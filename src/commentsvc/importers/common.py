@@ -1,4 +1,4 @@
-"""What every importer shares: the record shape, field cleaning, and the store that writes them.
+"""What every importer shares: the record shape, the summary, and the store that writes them.
 
     store = Store.open("blog", source="wordpress", dry_run=False)
     store.add(record)            # or store.skip("pingback")
@@ -13,22 +13,16 @@ before its parent in the file.
 from __future__ import annotations
 
 import datetime as dt
-import html
-import re
 import typing as t
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from urllib.parse import urlsplit
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
 
 from ..comments import fingerprint, get_site
 from ..errors import NotFound
 from ..extensions import db
-from ..models import ARTICLE_KEY_MAX, NAME_MAX, URL_MAX, Article, Comment, ModerationEvent, Site
+from ..models import ARTICLE_KEY_MAX, Article, Comment, ModerationEvent, Site
 from ..privacy import Keys, ip_prefix, keys
 
 BATCH = 500
@@ -86,123 +80,7 @@ class Summary:
         return out
 
 
-# --- field cleaning -------------------------------------------------------------------------
-
-def clean_name(value: str | None, default: str = "Anonymous", unescape: bool = True) -> str:
-    """A display name: entities decoded once, control characters dropped, trimmed, bounded."""
-    text = html.unescape(value or "") if unescape else (value or "")
-    text = unicodedata.normalize("NFC", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
-    text = " ".join(text.split())
-    return text[:NAME_MAX] or default
-
-
-def clean_url(value: str | None) -> str | None:
-    """An http(s) URL with a host and at most URL_MAX characters; anything else is dropped."""
-    text = (value or "").strip()
-    if not text or len(text) > URL_MAX or any(ch.isspace() for ch in text):
-        return None
-    try:
-        parts = urlsplit(text)
-        host = parts.hostname
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return None
-    return text
-
-
-def clean_email(value: str | None) -> str | None:
-    """The address normalised like a new one (syntax only), or None when it is not valid."""
-    text = (value or "").strip()
-    if not text:
-        return None
-    try:
-        return validate_email(text, check_deliverability=False).normalized
-    except EmailNotValidError:
-        return None
-
-
-def article_key_of(link: str | None) -> str | None:
-    """The path of a post's link (with its query for `?p=4` links); None without a link."""
-    text = (link or "").strip()
-    if not text:
-        return None
-    parts = urlsplit(text)
-    key = parts.path or "/"
-    if parts.query:
-        key += "?" + parts.query
-    return key
-
-
-def clean_body(text: str | None) -> str:
-    """Line endings unified, NUL and other control characters (but newlines and tabs) dropped."""
-    value = unicodedata.normalize("NFC", (text or "").replace("\r\n", "\n").replace("\r", "\n"))
-    return "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
-
-
-class _TextOf(HTMLParser):
-    """Safe HTML back to Markdown-ish text: paragraphs, line breaks, emphasis and links kept."""
-
-    MARKS: t.ClassVar[dict[str, str]] = {"em": "*", "strong": "**", "code": "`", "del": "~~"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.hrefs: list[str | None] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "br":
-            self.out.append("\n")
-        elif tag == "li":
-            self.out.append("\n- ")
-        elif tag == "blockquote":
-            self.out.append("\n> ")
-        elif tag in self.MARKS:
-            self.out.append(self.MARKS[tag])
-        elif tag == "a":
-            href = dict(attrs).get("href")
-            self.hrefs.append(href)
-            if href:
-                self.out.append("[")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("p", "pre", "ul", "ol", "blockquote"):
-            self.out.append("\n\n")
-        elif tag in self.MARKS:
-            self.out.append(self.MARKS[tag])
-        elif tag == "a" and self.hrefs:
-            href = self.hrefs.pop()
-            if href:
-                self.out.append(f"]({href})")
-
-    def handle_data(self, data: str) -> None:
-        # Newlines in HTML text are just spaces; <br> and </p> make the real ones.
-        self.out.append(re.sub(r"\s*\n\s*", " ", data))
-
-
-def text_of(safe_html: str) -> str:
-    """A plain-text (Markdown-ish) version of sanitised HTML, for moderators."""
-    parser = _TextOf()
-    parser.feed(safe_html)
-    parser.close()
-    text = "".join(parser.out)
-    lines = [line.strip() for line in text.split("\n")]
-    out: list[str] = []
-    for line in lines:
-        if line == "" and out and out[-1] == "":
-            continue
-        out.append(line)
-    return "\n".join(out).strip()
-
-
 # --- the store ------------------------------------------------------------------------------
-
-@dataclass
-class _Pending:
-    comment: Comment
-    parent_ref: Ref
-
 
 class Store:
     """Writes records of one file in one transaction; see the module docstring."""
@@ -214,11 +92,13 @@ class Store:
         self.keys: Keys = keys()
         self.articles: dict[str, Article] = {}
         self.by_ref: dict[Ref, int | Comment] = {}
-        self.pending: list[_Pending] = []
+        self.pending: list[tuple[int, Ref]] = []  # (comment id, parent's ref), once flushed
         self.fingerprints: dict[int, set[tuple[str | None, str | None]]] = {}
         self.touched: dict[int, Article] = {}
         self.existing: dict[int, dict[tuple[str | None, str | None], int | Comment]] = {}
-        self.fresh: list[tuple[Ref, Comment]] = []
+        self.fresh: list[tuple[Ref, Comment, Ref | None]] = []
+        self.identities: dict[str, tuple[str, str, str]] = {}
+        self.added: set[tuple[int, str, str]] = set()
 
     @classmethod
     def open(cls, site_key: str, source: str, dry_run: bool = False) -> Store:
@@ -266,8 +146,22 @@ class Store:
             article.url = rec.article_url
         return article
 
+    def _identity(self, email: str | None) -> tuple[str | None, str | None, str | None]:
+        """Hash, cipher and avatar key of an address, worked out once per address and file."""
+        if not email:
+            return None, None, None
+        found = self.identities.get(email)
+        if found is None:
+            k = self.keys
+            if len(self.identities) > 50_000:
+                self.identities.clear()
+            found = self.identities[email] = (k.email_hash(email), k.encrypt(email),
+                                              k.avatar_key(email))
+        return found
+
     def add(self, rec: Record) -> None:
         """Store one record, unless the same source comment is already there."""
+        rec.source_id = rec.source_id[:200]  # the column's width, so re-imports still match
         if not rec.article_key or len(rec.article_key) > ARTICLE_KEY_MAX:
             self.skip("article key empty or too long")
             return
@@ -278,11 +172,11 @@ class Store:
         existing = self.existing[article.id].get((rec.source, rec.source_id))
         if existing is not None:
             self.by_ref[rec.ref] = existing
-            self.skip("already imported" if isinstance(existing, int)
-                      else "same id twice in the file")
+            added = (article.id, rec.source, rec.source_id) in self.added
+            self.skip("same id twice in the file" if added else "already imported")
             return
         k = self.keys
-        email_hash = k.email_hash(rec.email) if rec.email else None
+        email_hash, email_cipher, avatar = self._identity(rec.email)
         fp: str | None = None
         if email_hash and rec.body:
             # The first copy of a text keeps its fingerprint (so a new duplicate is refused);
@@ -298,15 +192,15 @@ class Store:
             author_name=rec.name,
             author_url=rec.url,
             email_hash=email_hash,
-            email_cipher=k.encrypt(rec.email) if rec.email else None,
-            avatar_key=k.avatar_key(rec.email) if rec.email else None,
+            email_cipher=email_cipher,
+            avatar_key=avatar,
             ip_prefix=ip_prefix(rec.ip),
             ip_hash=k.ip_hash(rec.ip) if rec.ip and ip_prefix(rec.ip) else None,
             body=rec.body,
             body_html=rec.body_html,
             body_fingerprint=fp,
             source=rec.source,
-            source_id=rec.source_id[:200],
+            source_id=rec.source_id,
             created_at=rec.created_at,
             edited_at=rec.edited_at,
             spam_reasons=[],
@@ -314,10 +208,9 @@ class Store:
         db.session.add(comment)
         self.touched[article.id] = article
         self.existing[article.id][(rec.source, rec.source_id)] = comment
+        self.added.add((article.id, rec.source, rec.source_id))
         self.by_ref[rec.ref] = comment
-        self.fresh.append((rec.ref, comment))
-        if rec.parent_ref is not None:
-            self.pending.append(_Pending(comment, rec.parent_ref))
+        self.fresh.append((rec.ref, comment, rec.parent_ref))
         self.summary.imported += 1
         if len(self.fresh) >= BATCH:
             self._flush()
@@ -327,24 +220,31 @@ class Store:
         db.session.add_all(
             ModerationEvent(comment_id=c.id, actor="cli", action="import", to_status=c.status,
                             reason=f"imported from {c.source} {c.source_id}")
-            for _, c in self.fresh
+            for _, c, _ in self.fresh
         )
-        for ref, c in self.fresh:
+        for ref, c, parent_ref in self.fresh:
             self.by_ref[ref] = c.id
+            if parent_ref is not None:
+                self.pending.append((c.id, parent_ref))
+            if isinstance(self.existing[c.article_id].get((c.source, c.source_id)), Comment):
+                self.existing[c.article_id][(c.source, c.source_id)] = c.id
         db.session.flush()
-        self.fresh = []
+        self.fresh = []  # flushed comments are now only weakly held: memory stays flat
 
     def finish(self) -> Summary:
         """Resolve parents, recompute counts and versions, then commit (or roll back)."""
         try:
             self._flush()
-            for p in self.pending:
-                target = self.by_ref.get(p.parent_ref)
+            links = []
+            for cid, parent_ref in self.pending:
+                target = self.by_ref.get(parent_ref)
                 if target is None:
                     self.summary.orphans += 1
                     continue
-                p.comment.parent_id = target if isinstance(target, int) else target.id
-            db.session.flush()
+                links.append({"id": cid,
+                              "parent_id": target if isinstance(target, int) else target.id})
+            if links:
+                db.session.execute(update(Comment), links)
             for article in self.touched.values():
                 approved = db.session.scalar(
                     select(func.count(Comment.id)).where(Comment.article_id == article.id,

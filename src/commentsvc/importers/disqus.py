@@ -19,17 +19,14 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from ..render import sanitize_html
-from .common import (
-    ImportFailed,
-    Record,
-    Summary,
+from .clean import (
     article_key_of,
     clean_body,
     clean_email,
     clean_name,
-    run,
     text_of,
 )
+from .common import ImportFailed, Record, Summary, run
 from .xmlstream import Progress, drop, local, stream, text
 
 SOURCE = "disqus"

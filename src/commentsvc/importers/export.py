@@ -25,17 +25,14 @@ from ..extensions import db
 from ..models import STATUSES, Article, Comment
 from ..privacy import keys
 from ..render import render_body, sanitize_html
-from .common import (
-    ImportFailed,
-    Record,
-    Summary,
+from .clean import (
     clean_body,
     clean_email,
     clean_name,
     clean_url,
-    run,
     text_of,
 )
+from .common import ImportFailed, Record, Summary, run
 from .common import Store as _Store
 
 SOURCE = "commentsvc"

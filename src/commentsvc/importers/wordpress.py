@@ -17,18 +17,15 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from ..render import sanitize_html
-from .common import (
-    ImportFailed,
-    Record,
-    Summary,
+from .clean import (
     article_key_of,
     clean_body,
     clean_email,
     clean_name,
     clean_url,
-    run,
     text_of,
 )
+from .common import ImportFailed, Record, Summary, run
 from .xmlstream import Progress, drop, local, namespace, stream, text
 
 SOURCE = "wordpress"
