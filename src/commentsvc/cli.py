@@ -18,6 +18,7 @@ from werkzeug.serving import run_simple
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from . import comments, moderation
+from .importers import IMPORTERS, ImportFailed, export
 from .models import MODERATION_MODES
 
 site_cli = AppGroup("site", help="Manage the sites that embed the service.")
@@ -110,10 +111,72 @@ def serve(host: str, port: int, workers: int) -> None:
     run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
 
+import_cli = AppGroup("import", help="Import comments from WordPress, Disqus or an export.")
+
+
+def _import(kind: str, path: str, site: str, dry_run: bool) -> None:
+    """Run one importer with a progress bar over the bytes read; print the summary."""
+    try:
+        with click.progressbar(length=os.path.getsize(path), label=f"reading {path}",
+                               file=sys.stderr) as bar:
+            summary = IMPORTERS[kind](path, site, dry_run=dry_run, progress=bar.update)
+    except ImportFailed as e:
+        raise click.ClickException(str(e)) from None
+    for line in summary.lines(site):
+        click.echo(line)
+
+
+_import_file = click.argument("file", type=click.Path(exists=True, dir_okay=False))
+_import_site = click.option("--site", required=True, help="The key of an existing site.")
+_import_dry = click.option("--dry-run", is_flag=True, help="Parse and report; write nothing.")
+
+
+@import_cli.command("wordpress")
+@_import_file
+@_import_site
+@_import_dry
+def import_wordpress(file: str, site: str, dry_run: bool) -> None:
+    """Import the comments of a WordPress export (WXR 1.0-1.2)."""
+    _import("wordpress", file, site, dry_run)
+
+
+@import_cli.command("disqus")
+@_import_file
+@_import_site
+@_import_dry
+def import_disqus(file: str, site: str, dry_run: bool) -> None:
+    """Import the posts of a Disqus XML export."""
+    _import("disqus", file, site, dry_run)
+
+
+@import_cli.command("jsonl")
+@_import_file
+@_import_site
+@_import_dry
+def import_jsonl(file: str, site: str, dry_run: bool) -> None:
+    """Import a `commentsvc export` file (JSON lines)."""
+    _import("jsonl", file, site, dry_run)
+
+
+@click.command("export")
+@with_appcontext
+@click.option("--site", required=True, help="The key of the site to export.")
+@click.option("--with-emails", is_flag=True, help="Include each commenter's address (decrypted).")
+def export_cmd(site: str, with_emails: bool) -> None:
+    """Write every comment of a site to stdout as JSON lines, one comment a line."""
+    try:
+        for line in export.export_lines(site, with_emails):
+            click.echo(line)
+    except ImportFailed as e:
+        raise click.ClickException(str(e)) from None
+
+
 def register_commands(app: Flask) -> None:
     for command in (site_cli, moderator_cli, demo, serve):
         app.cli.add_command(command)
     register_abuse_commands(app)
+    for command in (import_cli, export_cmd):
+        app.cli.add_command(command)
 
 
 def main(argv: t.Sequence[str] | None = None) -> None:
