@@ -329,7 +329,7 @@ def test_backoff_doubles_up_to_the_cap(app, attempts, seconds):
 
 def test_moderator_email_is_validated(actions, runner):
     actions.site("demo")
-    bad = runner.invoke(args=["moderator", "add", "x", "--site", "demo", "--email", "not-an-address"])
+    bad = runner.invoke(args=["moderator", "add", "x", "--site", "demo", "--email", "not-an-email"])
     assert bad.exit_code == 2 and "not an email address" in bad.output
     good = runner.invoke(args=["moderator", "add", "y", "--site", "demo", "--email",
                                "Y@Example.ORG"])

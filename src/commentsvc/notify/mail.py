@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import smtplib
-import socket
 import ssl
 import typing as t
 import unicodedata
@@ -151,7 +150,7 @@ def send(settings: SmtpSettings, message: EmailMessage, timeout: float | None = 
         raise TemporaryFailure(f"SMTP login refused: {e.smtp_code} {_text(e.smtp_error)}") from None
     except smtplib.SMTPResponseException as e:
         _raise_for(e.smtp_code, e.smtp_error)
-    except (smtplib.SMTPException, OSError, socket.timeout) as e:
+    except (smtplib.SMTPException, OSError) as e:  # OSError covers timeouts
         raise TemporaryFailure(f"SMTP server unreachable: {type(e).__name__}: {e}") from None
 
 

@@ -16,14 +16,16 @@ from ..notify import links
 bp = Blueprint("mail_actions", __name__, url_prefix="/moderate/mail")
 
 VERBS = {"approve": "Approve", "reject": "Reject", "spam": "Mark as spam"}
-DONE = {"approve": "Comment approved", "reject": "Comment rejected", "spam": "Comment marked as spam"}
+DONE = {"approve": "Comment approved", "reject": "Comment rejected",
+        "spam": "Comment marked as spam"}
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
            "X-Robots-Tag": "noindex"}
 
 
 @bp.errorhandler(links.LinkError)
 def link_error(e: links.LinkError) -> t.Any:
-    return render_template("notify/action.html", title=e.title, message=e.message), e.status, HEADERS
+    page = render_template("notify/action.html", title=e.title, message=e.message)
+    return page, e.status, HEADERS
 
 
 @bp.get("/<token>")
