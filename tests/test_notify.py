@@ -334,3 +334,23 @@ def test_moderator_email_is_validated(actions, runner):
     good = runner.invoke(args=["moderator", "add", "y", "--site", "demo", "--email",
                                "Y@Example.ORG"])
     assert good.exit_code == 0
+
+
+def test_a_stored_moderator_address_with_a_line_break_sends_nothing(app_factory):
+    from commentsvc.models import Moderator
+
+    from .conftest import Actions
+
+    with smtp_server() as (inbox, port):
+        app = app_factory(SMTP_URL=f"smtp://127.0.0.1:{port}")
+        actions = Actions(app, app.test_client())
+        setup_people(actions, mod="mod@example.org")
+        with app.app_context():  # written around the validation of `moderator add --email`
+            moderator = db.session.scalars(select(Moderator)).one()
+            moderator.email = "mod@example.org\r\nBcc: victim@evil.example"
+            db.session.commit()
+        assert actions.post().status_code == 202
+        assert run_worker(app) == {"sent": 1, "failed": 1}
+    assert inbox.received == []
+    [row] = mail_rows(app)
+    assert "linefeed or carriage return" in (row.last_error or "")
