@@ -191,7 +191,7 @@ def test_smtp_down_then_back_delivers_everything(app_factory):
     ("reply", "state"),
     [("451 4.3.0 try again later", "retry"), ("550 5.7.1 refused for policy", "failed")],
 )
-def test_smtp_4xx_is_retried_and_5xx_is_given_up_and_shown(app_factory, reply, state):
+def test_smtp_4xx_is_retried_and_5xx_is_given_up_and_shown(app_factory, caplog, reply, state):
     from .conftest import Actions
 
     with smtp_server(reply=reply) as (inbox, port):
@@ -200,6 +200,9 @@ def test_smtp_4xx_is_retried_and_5xx_is_given_up_and_shown(app_factory, reply, s
         setup_people(actions, mod="mod@example.org")
         actions.post()
         assert run_worker(app) == {"sent": 1, state: 1}
+    logged = [r for r in caplog.records if r.name == "commentsvc.notify.worker"]
+    assert [r.levelname for r in logged] == ["ERROR" if state == "failed" else "WARNING"]
+    assert reply.split()[0] in logged[0].getMessage()
     [row] = mail_rows(app)
     assert reply.split()[0] in (row.last_error or "")
     if state == "retry":

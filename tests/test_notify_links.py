@@ -211,3 +211,19 @@ def test_pages_are_not_cached_and_leak_no_referrer(mailed):
     page = actions.client.get(path_of(mail.link("approve")))
     assert page.headers["Cache-Control"] == "no-store"
     assert page.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_confirmation_page_escapes_the_comment(app_factory):
+    with smtp_server() as (inbox, port):
+        app = app_factory(SMTP_URL=f"smtp://127.0.0.1:{port}", PUBLIC_URL=PUBLIC)
+        actions = Actions(app, app.test_client())
+        actions.site("demo")
+        app.test_cli_runner().invoke(args=["moderator", "add", "root", "--admin", "--email",
+                                           "root@example.org"])
+        actions.post(name="<img src=x onerror=alert(1)>", body="<script>alert(2)</script>")
+        with app.app_context():
+            worker.run_once()
+        page = actions.client.get(path_of(inbox.received[0].link("approve")))
+    assert page.status_code == 200
+    assert "<script>" not in page.text and "<img" not in page.text
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page.text

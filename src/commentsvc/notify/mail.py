@@ -121,10 +121,12 @@ def prepare(payload: dict[str, t.Any], now: dt.datetime) -> EmailMessage:
 
 
 def _connect(settings: SmtpSettings, timeout: float) -> smtplib.SMTP:
+    # Our public host name for EHLO: smtplib's default asks DNS for it on every connection.
+    helo = urlsplit(public_base()).hostname or "localhost"
     if settings.security == "tls":
-        return smtplib.SMTP_SSL(settings.host, settings.port, timeout=timeout,
-                                context=ssl.create_default_context())
-    client = smtplib.SMTP(settings.host, settings.port, timeout=timeout)
+        return smtplib.SMTP_SSL(settings.host, settings.port, local_hostname=helo,
+                                timeout=timeout, context=ssl.create_default_context())
+    client = smtplib.SMTP(settings.host, settings.port, local_hostname=helo, timeout=timeout)
     if settings.security == "starttls":
         client.starttls(context=ssl.create_default_context())
     return client
