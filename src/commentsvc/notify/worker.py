@@ -31,8 +31,7 @@ def deliver(row: OutboxMessage, now: dt.datetime) -> Outcome:
     """Try one claimed row once; the outcome says what to record."""
     try:
         if row.kind == outbox.HELD:
-            outcome = outbox.fan_out(row, now, webhook.event_body)
-            return outcome
+            return outbox.fan_out(row, now, webhook.event_body)
         if row.kind == outbox.MAIL:
             smtp_url = current_app.config.get("SMTP_URL")
             if not smtp_url:
