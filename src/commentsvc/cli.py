@@ -45,12 +45,14 @@ def site_add(key: str, origins: tuple[str, ...], mode: str | None, name: str | N
 @click.argument("name")
 @click.option("--site", "sites", multiple=True, help="A site this moderator may moderate.")
 @click.option("--admin", is_flag=True, help="May moderate every site.")
-def moderator_add(name: str, sites: tuple[str, ...], admin: bool) -> None:
+@click.option("--email", default=None, metavar="ADDRESS",
+              help="Where notifications of held comments go (needs SMTP_URL).")
+def moderator_add(name: str, sites: tuple[str, ...], admin: bool, email: str | None) -> None:
     """Add a moderator and print their token (shown this once; only its hash is kept)."""
     if not admin and not sites:
         raise click.UsageError("give at least one --site, or --admin")
     try:
-        token = moderation.add_moderator(name, list(sites), admin)
+        token = moderation.add_moderator(name, list(sites), admin, email)
     except ValueError as e:
         raise click.UsageError(str(e)) from None
     click.echo(f"moderator {name} added. Token (shown once, keep it safe):")
@@ -177,12 +179,84 @@ def register_commands(app: Flask) -> None:
     register_abuse_commands(app)
     for command in (import_cli, export_cmd):
         app.cli.add_command(command)
+    register_notify_commands(app)
 
 
 def main(argv: t.Sequence[str] | None = None) -> None:
     from . import create_app
 
     FlaskGroup(create_app=create_app, help="commentsvc: the comment service.")(argv)
+
+
+@site_cli.command("webhook")
+@click.argument("key")
+@click.argument("url", required=False)
+@click.option("--remove", is_flag=True, help="Stop sending webhooks for this site.")
+def site_webhook(key: str, url: str | None, remove: bool) -> None:
+    """Set the URL that receives a signed JSON POST for each held comment; print the secret."""
+    from .notify import webhook
+
+    if bool(url) == remove:
+        raise click.UsageError("give a URL, or --remove")
+    try:
+        site = webhook.set_webhook(key, None if remove else url)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+    if site.webhook_url is None:
+        click.echo(f"site {key}: webhook removed")
+        return
+    click.echo(f"site {key}: webhook {site.webhook_url}")
+    click.echo(f"signing secret (X-Commentsvc-Signature, HMAC-SHA256): {webhook.site_secret(key)}")
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+def worker(once: bool) -> None:
+    """Send queued notifications (mail, webhooks), retrying with backoff; stops on SIGTERM."""
+    import signal
+    import threading
+
+    from .notify import worker as notify_worker
+
+    if once:
+        tally = notify_worker.run_once()
+        click.echo(", ".join(f"{n} {state}" for state, n in sorted(tally.items())) or "nothing due")
+        return
+    stop = threading.Event()
+
+    def stop_on_signal(signum: int, frame: t.Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGINT, stop_on_signal)
+    click.echo("worker started; SIGTERM stops it")
+    notify_worker.run_forever(stop, echo=click.echo)
+    click.echo("worker stopped")
+
+
+@click.command("outbox")
+@with_appcontext
+@click.option("--retry", "retry_ids", multiple=True, type=int, metavar="ID",
+              help="Put a given-up message back in line (after fixing its cause).")
+def outbox_command(retry_ids: tuple[int, ...]) -> None:
+    """Show the notification outbox: counts, and the messages pending or given up."""
+    from .notify import outbox
+
+    if retry_ids:
+        click.echo(f"{outbox.retry_failed(retry_ids)} message(s) queued again")
+    s = outbox.summary()
+    click.echo(f"pending {s.pending}  failed {s.failed}  sent {s.sent}")
+    for row in s.rows:
+        state = "failed" if row.failed_at else "pending"
+        when = (row.failed_at or row.next_attempt_at).strftime("%Y-%m-%d %H:%M:%S")
+        click.echo(f"{row.id}\t{state}\t{row.kind}\tattempts={row.attempts}\t{when}\t"
+                   f"{row.last_error or ''}")
+
+
+def register_notify_commands(app: Flask) -> None:
+    for command in (worker, outbox_command):
+        app.cli.add_command(command)
 
 
 if __name__ == "__main__":

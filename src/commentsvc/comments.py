@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from . import notify
 from .errors import CommentsClosed, Duplicate, NotFound, TooFast
 from .extensions import db
 from .models import Article, Comment, ModerationEvent, Site, utcnow
@@ -205,6 +206,7 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
     )
     if status == "approved":
         bump_article(article.id, +1)
+    notify.queue_held(comment, site)
     db.session.commit()
     return comment, edit_token
 

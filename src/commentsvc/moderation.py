@@ -16,6 +16,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from .comments import bump_article
@@ -41,11 +42,16 @@ class QueuePage:
     next_cursor: str | None
 
 
-def add_moderator(name: str, site_keys: list[str], admin: bool) -> str:
+def add_moderator(name: str, site_keys: list[str], admin: bool, email: str | None = None) -> str:
     """Create a moderator and return their token; only its hash is stored.
 
-    :raises ValueError: the name is taken or a site is unknown.
+    :raises ValueError: the name is taken, a site is unknown, or the email is not an address.
     """
+    if email is not None:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError as e:
+            raise ValueError(f"{email!r} is not an email address: {e}") from None
     if db.session.scalar(select(Moderator).where(Moderator.name == name)) is not None:
         raise ValueError(f"a moderator named {name!r} exists already")
     sites = []
@@ -56,7 +62,7 @@ def add_moderator(name: str, site_keys: list[str], admin: bool) -> str:
         sites.append(site)
     token = secrets.token_urlsafe(32)
     db.session.add(Moderator(name=name, token_hash=keys().token_hash(token), is_admin=admin,
-                             sites=sites))
+                             sites=sites, email=email))
     db.session.commit()
     return token
 

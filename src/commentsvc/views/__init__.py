@@ -21,3 +21,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(ops.bp)
+    from . import actions  # one-click links in moderator mail (notifications)
+    app.register_blueprint(actions.bp)

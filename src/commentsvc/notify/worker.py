@@ -1,0 +1,96 @@
+"""The delivery worker: `commentsvc worker [--once]`.
+
+    tally = run_once()               # deliver everything due now, then return
+    run_forever(threading.Event())   # poll every NOTIFY_POLL_SECONDS until the event is set
+
+Any number of workers may run against PostgreSQL (rows are claimed with SKIP LOCKED and
+leased); with SQLite run one.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import logging
+import threading
+import typing as t
+
+from flask import current_app
+
+from ..extensions import db
+from ..models import OutboxMessage, utcnow
+from . import mail, outbox, webhook
+from .outbox import Outcome, PermanentFailure, Skipped, TemporaryFailure
+
+log = logging.getLogger(__name__)
+
+MAX_ROUNDS = 1000  # a bound on one run_once, whatever happens
+
+
+def deliver(row: OutboxMessage, now: dt.datetime) -> Outcome:
+    """Try one claimed row once; the outcome says what to record."""
+    try:
+        if row.kind == outbox.HELD:
+            return outbox.fan_out(row, now, webhook.event_body)
+        if row.kind == outbox.MAIL:
+            smtp_url = current_app.config.get("SMTP_URL")
+            if not smtp_url:
+                raise TemporaryFailure("SMTP_URL is not set")
+            settings = mail.parse_smtp_url(str(smtp_url))
+            message = mail.prepare(row.payload, now)
+            db.session.rollback()  # end the read transaction before waiting on the network
+            mail.send(settings, message)
+            return Outcome("sent")
+        if row.kind == outbox.WEBHOOK:
+            webhook.post(row.payload, row.id, now)
+            return Outcome("sent")
+        raise PermanentFailure(f"unknown outbox kind {row.kind!r}")
+    except Skipped as e:
+        return Outcome("skipped", str(e))
+    except TemporaryFailure as e:
+        return Outcome("retry", str(e))
+    except (PermanentFailure, ValueError) as e:  # ValueError: a malformed SMTP_URL or message
+        return Outcome("failed", str(e))
+
+
+def run_once(now: dt.datetime | None = None) -> collections.Counter[str]:
+    """Deliver every row due at `now` (default: the clock), including rows that creates."""
+    tally: collections.Counter[str] = collections.Counter()
+    for _ in range(MAX_ROUNDS):
+        moment = now or utcnow()
+        rows = outbox.claim(moment)
+        if not rows:
+            break
+        for row_id, kind in [(r.id, r.kind) for r in rows]:
+            row = db.session.get(OutboxMessage, row_id)
+            if row is None:
+                continue
+            try:
+                outcome = deliver(row, moment)
+            except Exception as e:  # noqa: BLE001 - one bad row must not stop the worker
+                db.session.rollback()
+                log.exception("outbox row %s (%s) raised; it will be retried", row_id, kind)
+                outcome = Outcome("retry", f"{type(e).__name__}: {e}")
+            if outcome.state == "failed":
+                log.error("outbox row %s (%s) given up: %s", row_id, kind, outcome.note)
+            elif outcome.state == "retry":
+                log.warning("outbox row %s (%s) will be retried: %s", row_id, kind, outcome.note)
+            outbox.record(row_id, outcome, moment)
+            tally[outcome.state] += 1
+    return tally
+
+
+def run_forever(stop: threading.Event, echo: t.Callable[[str], None] = log.info) -> None:
+    """Poll until `stop` is set; a poll that fails (database down) is logged and retried."""
+    interval = float(outbox.setting("NOTIFY_POLL_SECONDS"))
+    while not stop.is_set():
+        try:
+            tally = run_once()
+            if tally:
+                echo(", ".join(f"{n} {state}" for state, n in sorted(tally.items())))
+        except Exception:  # noqa: BLE001 - keep polling through a database outage
+            db.session.rollback()
+            log.exception("worker poll failed; trying again in %s s", interval)
+        finally:
+            db.session.remove()
+        stop.wait(interval)
