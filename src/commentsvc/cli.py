@@ -110,9 +110,20 @@ def serve(host: str, port: int, workers: int) -> None:
     run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
 
+@click.command("erase")
+@with_appcontext
+@click.option("--email", "address", required=True, help="Erase every comment of this address.")
+def erase(address: str) -> None:
+    """Erase every comment of one address; replies by others stay, moved up a level."""
+    result = comments.erase_person(address)
+    click.echo(f"erased {result.erased} comment{'' if result.erased == 1 else 's'}; "
+               f"{result.reattached} repl{'y' if result.reattached == 1 else 'ies'} kept")
+
+
 def register_commands(app: Flask) -> None:
     for command in (site_cli, moderator_cli, demo, serve):
         app.cli.add_command(command)
+    app.cli.add_command(erase)
 
 
 def main(argv: t.Sequence[str] | None = None) -> None:
