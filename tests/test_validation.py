@@ -409,3 +409,14 @@ def test_arbitrary_bodies_never_answer_5xx(site, body, as_form):
         raw = json.dumps(body).encode()
         response = site.client.post(URL, data=raw, content_type="application/json")
     assert response.status_code < 500, response.data[:500]
+
+
+def test_deliverability_check_is_off_by_default_and_can_be_switched_on(app_factory):
+    address = "ana@no-such-domain.h3-not-a-tld"
+    off = app_factory()
+    off.test_cli_runner().invoke(args=["site", "add", "demo", "--origin", ORIGIN])
+    assert post_json(off.test_client(), {**GOOD, "email": address}).status_code == 202
+    on = app_factory(EMAIL_CHECK_DELIVERABILITY=True, EMAIL_DNS_TIMEOUT=2)
+    refused = post_json(on.test_client(), {**GOOD, "email": address, "body": "again"})
+    assert refused.status_code == 422
+    assert "does not exist" in refused.json["fields"]["email"]
