@@ -367,3 +367,40 @@ def test_the_form_page_action_survives_a_percent_encoded_article_key(blog):
     assert again.status_code == 303
     with blog.app.app_context():
         assert db.session.scalar(db.select(Article.key)) == "/2021/10/title/"
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_body_limits_hold_over_gunicorn(database_uri, app_factory):
+    import os
+
+    from .servers import commentsvc, gunicorn
+
+    if not database_uri.startswith("postgresql"):
+        pytest.skip("gunicorn runs on PostgreSQL here")
+    app_factory()  # the tables are emptied after the test
+    env = {**os.environ, "COMMENTSVC_SQLALCHEMY_DATABASE_URI": database_uri,
+           "COMMENTSVC_SECRET_KEY": "e2e-secret", "COMMENTSVC_FLOOD_SECONDS": "0"}
+    commentsvc(env, "db", "upgrade")
+    commentsvc(env, "site", "add", "demo", "--origin", ORIGIN)
+    with gunicorn(env, workers=1) as server:
+        def send(headers: bytes, body: bytes) -> bytes:
+            head = (b"POST " + URL.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers
+                    + b"Connection: close\r\n\r\n")
+            return raw_http(server.base, head, body)
+
+        lying = send(b"Content-Type: application/json\r\nContent-Length: 1000000000\r\n",
+                     b'{"name": "Ana"}')
+        assert lying.startswith(b"HTTP/1.1 413")
+
+        def chunked(payload: bytes, kind: bytes = b"application/json") -> bytes:
+            pieces = [payload[i:i + 16384] for i in range(0, len(payload), 16384)]
+            body = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\n\r\n"
+            return send(b"Content-Type: " + kind + b"\r\nTransfer-Encoding: chunked\r\n", body)
+
+        big = b'{"name": "Ana", "email": "ana@example.org", "body": "' + b"x" * 70000 + b'"}'
+        assert chunked(big).startswith(b"HTTP/1.1 413")
+        small = b'{"name": "Ana", "email": "ana@example.org", "body": "chunked but fine"}'
+        assert chunked(small).startswith(b"HTTP/1.1 202")
+        form = urlencode({**GOOD, "body": "x" * 70000, "return_to": RETURN_TO}).encode()
+        assert chunked(form, b"application/x-www-form-urlencoded").startswith(b"HTTP/1.1 413")

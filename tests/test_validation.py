@@ -396,18 +396,21 @@ FIELD_NAMES = st.sampled_from(["name", "email", "url", "body", "parent_id", "for
 
 @settings(max_examples=200, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(body=st.one_of(st.dictionaries(FIELD_NAMES, JSON_VALUES, max_size=8), JSON_VALUES),
+@given(body=st.one_of(st.dictionaries(FIELD_NAMES, JSON_VALUES, max_size=8), JSON_VALUES,
+                     st.binary(max_size=200)),
        as_form=st.booleans())
 def test_arbitrary_bodies_never_answer_5xx(site, body, as_form):
-    if as_form and isinstance(body, dict):
-        data = {str(k): str(v) for k, v in body.items()}
-        data = {k.encode("utf-8", "surrogatepass"): v.encode("utf-8", "surrogatepass")
-                for k, v in data.items()}
-        response = site.client.post(URL, data=urlencode(data).encode(),
-                                    content_type="application/x-www-form-urlencoded")
+    form_type = "application/x-www-form-urlencoded"
+    if isinstance(body, bytes):  # raw bytes: broken UTF-8, stray %, NUL, anything
+        raw = body
+    elif as_form and isinstance(body, dict):
+        data = {str(k).encode("utf-8", "surrogatepass"): str(v).encode("utf-8", "surrogatepass")
+                for k, v in body.items()}
+        raw = urlencode({**data, b"return_to": RETURN_TO.encode()}).encode()
     else:
         raw = json.dumps(body).encode()
-        response = site.client.post(URL, data=raw, content_type="application/json")
+    response = site.client.post(URL, data=raw,
+                                content_type=form_type if as_form else "application/json")
     assert response.status_code < 500, response.data[:500]
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import typing as t
-
 import unicodedata
 
 from flask import Flask, Response, g, jsonify, render_template, request, url_for

@@ -22,7 +22,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import Request, current_app
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .errors import BadRequest, UnsupportedMediaType, ValidationFailed
+from .errors import BadRequest, UnsupportedMediaType, ValidationFailed, shown
 from .models import BODY_MAX, EMAIL_MAX, NAME_MAX, URL_MAX
 
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -151,15 +151,6 @@ def _check_depth(text: str) -> None:
                 raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
         elif ch in "]}":
             depth -= 1
-
-
-def shown(value: str) -> str:
-    """A typed value made safe to echo in a page: unencodable or control characters replaced."""
-    value = value.encode("utf-8", "replace").decode("utf-8")
-    return "".join(
-        "\ufffd" if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" else ch
-        for ch in value
-    )
 
 
 def clean_text(value: t.Any, *, multiline: bool = False) -> str:
