@@ -171,6 +171,14 @@ def export_cmd(site: str, with_emails: bool) -> None:
             click.echo(line)
     except ImportFailed as e:
         raise click.ClickException(str(e)) from None
+@click.command("erase")
+@with_appcontext
+@click.option("--email", "address", required=True, help="Erase every comment of this address.")
+def erase(address: str) -> None:
+    """Erase every comment of one address; replies by others stay, moved up a level."""
+    result = comments.erase_person(address)
+    click.echo(f"erased {result.erased} comment{'' if result.erased == 1 else 's'}; "
+               f"{result.reattached} repl{'y' if result.reattached == 1 else 'ies'} kept")
 
 
 def register_commands(app: Flask) -> None:
@@ -180,6 +188,7 @@ def register_commands(app: Flask) -> None:
     for command in (import_cli, export_cmd):
         app.cli.add_command(command)
     register_notify_commands(app)
+    app.cli.add_command(erase)
 
 
 def main(argv: t.Sequence[str] | None = None) -> None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import typing as t
+import unicodedata
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request, url_for
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -47,8 +48,10 @@ class BadRequest(ApiError):
 class ValidationFailed(ApiError):
     status, code, message = 422, "validation_failed", "Some fields are not valid."
 
-    def __init__(self, fields: dict[str, str], message: str | None = None) -> None:
+    def __init__(self, fields: dict[str, str], message: str | None = None, *,
+                 values: dict[str, str] | None = None) -> None:
         super().__init__(message, fields=fields)
+        self.values = values  # what a reader typed into a form, to give it back
 
 
 class Unauthorized(ApiError):
@@ -124,9 +127,55 @@ def wants_html() -> bool:
     )
 
 
-def _answer(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response:
+# Labels of the "Leave a Reply" form, as WordPress words them.
+FORM_LABELS = {"body": "Comment", "name": "Name", "email": "Email", "url": "Website",
+               "parent_id": "Reply to", "form_token": "Form", "return_to": "Return address"}
+
+
+def shown(value: str) -> str:
+    """A typed value made safe to echo in a page: unencodable or control characters replaced."""
+    value = value.encode("utf-8", "replace").decode("utf-8")
+    return "".join(
+        "\ufffd" if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" else ch
+        for ch in value
+    )
+
+
+def _typed_values(values: dict[str, str] | None) -> dict[str, str]:
+    """The reader's typed values: given by validation, kept by the view, or read leniently."""
+    if values is not None:
+        return values
+    kept = g.get("typed_values")
+    if kept is not None:
+        return t.cast(dict[str, str], kept)
+    try:  # e.g. the rate limiter answered before the view read the form
+        form = request.form if request.content_length and request.content_length < 65536 else {}
+        return {k: shown(form[k]) for k in FORM_LABELS if k in form and k != "return_to"}
+    except Exception:  # noqa: BLE001 - an unreadable body simply gives nothing back
+        return {}
+
+
+def _form_page(status: int, code: str, message: str, fields: dict[str, str] | None,
+               values: dict[str, str] | None) -> str:
+    """The HTML answer to a plain form post: the form again with the values, or a page."""
+    typed = _typed_values(values)
+    return_to = g.get("return_to")  # only ever a return_to the view has checked
+    if status == 422 and fields and request.endpoint == "api.submit" and return_to:
+        action = url_for("api.submit", **(request.view_args or {}))
+        return render_template("comment_form_error.html", message=message, labels=FORM_LABELS,
+                               fields=fields, values=typed, action=action, return_to=return_to)
+    return render_template("error.html", status=status, code=code, message=message,
+                           fields=fields, labels=FORM_LABELS, values=typed, return_to=return_to)
+
+
+def _answer(status: int, code: str, message: str, fields: dict[str, str] | None = None,
+            values: dict[str, str] | None = None) -> Response:
     if wants_html():
-        html = render_template("error.html", status=status, code=code, message=message, fields=fields)
+        if request.method == "POST":
+            html = _form_page(status, code, message, fields, values)
+        else:
+            html = render_template("error.html", status=status, code=code, message=message,
+                                   fields=fields, labels=FORM_LABELS, values={}, return_to=None)
         response = Response(html, status=status, mimetype="text/html")
     else:
         body: dict[str, t.Any] = {"error": code, "message": message}
@@ -140,7 +189,7 @@ def _answer(status: int, code: str, message: str, fields: dict[str, str] | None 
 def handle_api_error(e: ApiError) -> Response:
     if getattr(e, "html_response", None) is not None and wants_html():
         return e.html_response  # type: ignore[attr-defined, no-any-return]
-    response = _answer(e.status, e.code, e.message, e.fields)
+    response = _answer(e.status, e.code, e.message, e.fields, getattr(e, "values", None))
     response.headers.update(e.headers)
     return response
 

@@ -2,7 +2,7 @@
 
     keys = Keys.from_config(app.config)
     digest = keys.email_hash("Ana@Example.org")     # HMAC-SHA256, for matching
-    token = keys.encrypt("ana@example.org")         # AES-GCM via Fernet, for moderators
+    token = keys.encrypt("ana@example.org")         # Fernet (AES-CBC + HMAC), for moderators
     keys.decrypt(token)                             # "ana@example.org"
     mask_email("ana@example.org")                   # "a•••@example.org"
     ip_prefix("203.0.113.77")                       # "203.0.113.0/24"
@@ -49,7 +49,10 @@ class Keys:
 
     @classmethod
     def from_config(cls, config: t.Mapping[str, t.Any]) -> Keys:
-        return cls((config["SECRET_KEY"], *config.get("SECRET_KEY_FALLBACKS", ())))
+        fallbacks = config.get("SECRET_KEY_FALLBACKS") or ()
+        if isinstance(fallbacks, str | bytes):  # one key given as a plain environment string
+            fallbacks = (fallbacks,)
+        return cls((config["SECRET_KEY"], *fallbacks))
 
     def email_hash(self, email: str) -> str:
         """Keyed hash of a normalised address (current key)."""

@@ -1,10 +1,13 @@
 """Submission bodies (JSON or a plain HTML form) -> a frozen Submission, or ValidationFailed.
 
-    sub = parse_submission(request)   # raises BadRequest, UnsupportedMediaType, ValidationFailed
+    body = read_body(request)              # raises BadRequest, UnsupportedMediaType (413 first)
+    sub = validate_submission(body)        # raises ValidationFailed naming every bad field
 
 One set of rules for both body kinds. Text is NFC-normalised and trimmed, control characters
-are refused, lengths are checked here so the database never truncates, and fields not named
-below are ignored: nothing a client sends can set a status, an id, a date or an address.
+are refused (newline and tab allowed in the body), lengths are checked here so the database
+never truncates, and fields not named below are ignored: nothing a client sends can set a
+status, an id, a date or an address. Bodies must be UTF-8: invalid bytes, NUL and lone
+surrogates are refused before anything reaches a database.
 """
 
 from __future__ import annotations
@@ -13,16 +16,36 @@ import json
 import typing as t
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from flask import Request, current_app
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from .errors import BadRequest, UnsupportedMediaType, ValidationFailed
+from .errors import BadRequest, UnsupportedMediaType, ValidationFailed, shown
 from .models import BODY_MAX, EMAIL_MAX, NAME_MAX, URL_MAX
 
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+FORM_TYPE = "application/x-www-form-urlencoded"
+JSON_TYPE = "application/json"
 MAX_JSON_DEPTH = 20
+MAX_FORM_FIELDS = 100
+OPTIONAL_MAX = 2000  # form_token, fax, return_to: opaque strings, bounded
+# The fields a re-rendered form keeps; the honeypot `fax` is never echoed back.
+FORM_FIELDS = ("body", "name", "email", "url", "parent_id", "form_token")
+
+
+class Body(t.NamedTuple):
+    """A request body read as a flat mapping, and whether it came from a plain form.
+
+    A named tuple, so `data, is_form = read_body(request)` keeps working for callers.
+    """
+
+    data: dict[str, t.Any]
+    is_form: bool
+
+    def typed_values(self) -> dict[str, str]:
+        """What the reader typed, for re-rendering a form: strings only, never the honeypot."""
+        return {k: shown(v) for k in FORM_FIELDS if isinstance(v := self.data.get(k), str)}
 
 
 @dataclass(frozen=True)
@@ -43,26 +66,69 @@ class Edit:
     body: str
 
 
-def read_body(request: Request) -> tuple[dict[str, t.Any], bool]:
-    """The body as a flat mapping, and whether it came from a plain form.
+def read_body(request: Request) -> Body:
+    """Read a JSON or urlencoded body strictly.
 
-    :raises UnsupportedMediaType: for other content types.
-    :raises BadRequest: for malformed JSON or a JSON value that is not an object.
+    :raises UnsupportedMediaType: for other content types or a charset other than UTF-8.
+    :raises BadRequest: for malformed JSON, invalid UTF-8, or a JSON value that is not an object.
     """
-    if request.mimetype in FORM_TYPES:
-        return {k: request.form.get(k) for k in request.form}, True
-    if request.mimetype != "application/json":
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if request.mimetype not in (FORM_TYPE, JSON_TYPE) or charset not in ("utf-8", "utf8"):
         raise UnsupportedMediaType()
-    raw = request.get_data(cache=True)
+    raw = _read_raw(request)
+    if request.mimetype == FORM_TYPE:
+        return Body(_parse_form(raw), True)
     try:
         text = raw.decode("utf-8")
         _check_depth(text)
         data = json.loads(text)
-    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+    except UnicodeDecodeError:
+        raise BadRequest("The body is not valid UTF-8.") from None
+    except (ValueError, RecursionError) as e:
         raise BadRequest(f"The body is not valid JSON: {e}") from None
     if not isinstance(data, dict):
         raise BadRequest("The body must be a JSON object.")
-    return data, False
+    return Body(data, False)
+
+
+def _read_raw(request: Request) -> bytes:
+    """The body, refused with 413 above MAX_CONTENT_LENGTH before it is read into memory.
+
+    With a Content-Length werkzeug refuses at once. A chunked body has none, and werkzeug's
+    limited stream would stop quietly at the limit (a truncated comment, accepted): read
+    one byte past the limit instead, and refuse when it is there.
+    """
+    limit = request.max_content_length
+    if request.content_length is not None or limit is None:
+        return request.get_data(cache=True)
+    stream = request.environ["wsgi.input"] if request.environ.get("wsgi.input_terminated") \
+        else request.stream
+    parts: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = stream.read(limit + 1 - size)
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise RequestEntityTooLarge()
+    return b"".join(parts)
+
+
+def _parse_form(raw: bytes) -> dict[str, t.Any]:
+    """Decode a urlencoded body, refusing invalid UTF-8 rather than replacing it."""
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8",
+                          errors="strict", max_num_fields=MAX_FORM_FIELDS)
+    except UnicodeDecodeError:
+        raise BadRequest("The form is not valid UTF-8.") from None
+    except ValueError:
+        raise BadRequest(f"A form has at most {MAX_FORM_FIELDS} fields.") from None
+    data: dict[str, t.Any] = {}
+    for key, value in pairs:
+        data.setdefault(key, value)  # the first value of a repeated field counts
+    return data
 
 
 def _check_depth(text: str) -> None:
@@ -88,21 +154,21 @@ def _check_depth(text: str) -> None:
 
 
 def clean_text(value: t.Any, *, multiline: bool = False) -> str:
-    """NFC-normalise and trim a text value.
+    """NFC-normalise and trim a text value; CRLF and CR become LF in multiline text.
 
     :raises ValueError: with the reason, for non-strings and forbidden characters.
     """
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValueError("must be a string")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("contains invalid characters") from None
+        raise ValueError("must be text")
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise ValueError("contains invalid characters (lone surrogates)")
     if "\x00" in value:
         raise ValueError("contains a NUL character")
-    value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    if multiline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = unicodedata.normalize("NFC", value)
     allowed = "\n\t" if multiline else ""
     for ch in value:
         if ch not in allowed and unicodedata.category(ch) == "Cc":
@@ -111,33 +177,45 @@ def clean_text(value: t.Any, *, multiline: bool = False) -> str:
 
 
 def check_url(value: str) -> str:
-    """An absolute http(s) URL with a host, checked after parsing.
+    """An absolute http(s) URL with a host and no user part, checked after parsing.
 
     :raises ValueError: otherwise.
     """
     if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in value):
         raise ValueError("must not contain spaces or control characters")
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or not parts.hostname:
+    if "\\" in value:
+        raise ValueError("must not contain backslashes")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise ValueError("is not a valid web address") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an http:// or https:// address")
+    if not value.lower().startswith(f"{parts.scheme}://"):
+        raise ValueError("must be an http:// or https:// address")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("must not contain a user name or password")
     return value
 
 
 def check_email(value: str) -> str:
-    """The normalised address.
+    """The address normalised by email-validator (special-use domains refused).
 
     :raises ValueError: with email-validator's reason.
     """
     config = current_app.config
+    deliverability = bool(config["EMAIL_CHECK_DELIVERABILITY"])
     try:
         result = validate_email(
             value,
-            check_deliverability=bool(config["EMAIL_CHECK_DELIVERABILITY"]),
-            timeout=config["EMAIL_DNS_TIMEOUT"],
+            check_deliverability=deliverability,
+            timeout=float(config["EMAIL_DNS_TIMEOUT"]) if deliverability else None,
+            test_environment=False,
         )
     except EmailNotValidError as e:
         raise ValueError(str(e)) from None
-    return result.normalized
+    return str(result.normalized)
 
 
 def _length(fields: dict[str, str], name: str, value: str, low: int, high: int) -> None:
@@ -147,12 +225,12 @@ def _length(fields: dict[str, str], name: str, value: str, low: int, high: int) 
         fields.setdefault(name, f"must be at most {high} characters")
 
 
-def parse_submission(request: Request) -> Submission:
-    """Read and validate a new comment.
+def validate_submission(body: Body) -> Submission:
+    """Validate a new comment against the contract's field rules.
 
-    :raises ValidationFailed: naming every bad field.
+    :raises ValidationFailed: naming every bad field (with the typed values for forms).
     """
-    data, is_form = read_body(request)
+    data = body.data
     fields: dict[str, str] = {}
     values: dict[str, str] = {}
     for name, multiline in (("name", False), ("email", False), ("url", False), ("body", True)):
@@ -178,39 +256,60 @@ def parse_submission(request: Request) -> Submission:
         except ValueError as e:
             fields["url"] = str(e)
     parent_id = _parent_id(data.get("parent_id"), fields)
+    opaque = {name: _opaque(data.get(name), name, fields)
+              for name in ("form_token", "fax", "return_to")}
     if fields:
-        raise ValidationFailed(fields)
+        raise ValidationFailed(fields, values=body.typed_values() if body.is_form else None)
     return Submission(
         name=values["name"],
         email=email,
         url=url,
         body=values["body"],
         parent_id=parent_id,
-        form_token=_optional_str(data.get("form_token")),
-        honeypot=_optional_str(data.get("fax")) or "",
-        return_to=_optional_str(data.get("return_to")) if is_form else None,
-        is_form=is_form,
+        form_token=opaque["form_token"],
+        honeypot=opaque["fax"] or "",
+        return_to=opaque["return_to"] if body.is_form else None,
+        is_form=body.is_form,
     )
 
 
+def parse_submission(request: Request) -> Submission:
+    """Read and validate a new comment in one step."""
+    return validate_submission(read_body(request))
+
+
 def _parent_id(value: t.Any, fields: dict[str, str]) -> int | None:
-    if value in (None, "", 0, "0"):
-        return None
+    """None for no parent (absent, null, "" or 0 as WordPress forms send); else a positive id."""
     if isinstance(value, bool):
-        fields["parent_id"] = "must be a comment id"
+        fields["parent_id"] = "must be a comment id (a whole number)"
         return None
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
-        return int(value)
+    if value is None or value == "" or (type(value) in (int, str) and str(value) == "0"):
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
     if isinstance(value, int) and 0 < value < 2**63:
         return value
-    fields["parent_id"] = "must be a comment id"
+    fields["parent_id"] = "must be a comment id (a whole number)"
     return None
 
 
-def _optional_str(value: t.Any) -> str | None:
-    if isinstance(value, str) and value:
-        return value[:2000]
-    return None
+def _opaque(value: t.Any, name: str, fields: dict[str, str]) -> str | None:
+    """An optional opaque string: bounded, UTF-8 clean, without control characters."""
+    if value is None or value == "":
+        return None
+    try:
+        text = clean_text(value)
+    except ValueError as e:
+        if name == "fax":
+            return "filled"  # any value marks spam; the honeypot is never named to the sender
+        fields[name] = str(e)
+        return None
+    if len(text) > OPTIONAL_MAX:
+        if name == "fax":
+            return "filled"
+        fields[name] = f"must be at most {OPTIONAL_MAX} characters"
+        return None
+    return text or None
 
 
 def parse_edit(request: Request) -> Edit:
@@ -218,7 +317,7 @@ def parse_edit(request: Request) -> Edit:
 
     :raises ValidationFailed: when the body breaks the same rules as a new comment's.
     """
-    data, _ = read_body(request)
+    data = read_body(request).data
     try:
         body = clean_text(data.get("body"), multiline=True)
     except ValueError as e:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import typing as t
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, request
+import unicodedata
+
+from flask import Blueprint, current_app, g, redirect, request
 
 from .. import comments, serialize
 from ..errors import BadRequest
 from ..extensions import limiter
 from ..spam import formtoken
 from ..models import ARTICLE_KEY_MAX, BODY_MAX, EMAIL_MAX, NAME_MAX, URL_MAX
-from ..validation import parse_submission
+from ..validation import read_body, validate_submission
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -26,6 +28,8 @@ def submit_limit() -> str:
 def _article_key(article: str) -> str:
     if len(article) > ARTICLE_KEY_MAX:
         raise BadRequest(f"An article key is at most {ARTICLE_KEY_MAX} characters.")
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in article):
+        raise BadRequest("An article key may not hold control characters.")
     return article
 
 
@@ -61,41 +65,69 @@ def read_thread(site: str, article: str) -> t.Any:
 @limiter.limit(submit_limit)
 def submit(site: str, article: str) -> t.Any:
     article = _article_key(article)
-    sub = parse_submission(request)
-    if sub.is_form:
-        site_obj = comments.get_site(site)
-        return_to = checked_return_to(sub.return_to, site_obj.origins)
+    body = read_body(request)
+    return_to = None
+    if body.is_form:
+        g.typed_values = body.typed_values()
+        return_to = g.return_to = checked_return_to(
+            body.data.get("return_to"), comments.get_site(site).origins, own_origins()
+        )
+    sub = validate_submission(body)
     client = comments.Client(ip=request.remote_addr, user_agent=request.user_agent.string)
     comment, edit_token = comments.submit(site, article, sub, client)
-    if sub.is_form:
+    if return_to is not None:
         anchor = f"#comment-{comment.id}" if comment.status == "approved" else "#comment-pending"
         return redirect(return_to.split("#")[0] + anchor, 303)
-    body = serialize.submitted(comment, edit_token, current_app.config["EDIT_WINDOW_SECONDS"])
-    return body, 201 if comment.status == "approved" else 202
+    answer = serialize.submitted(comment, edit_token, current_app.config["EDIT_WINDOW_SECONDS"])
+    return answer, 201 if comment.status == "approved" else 202
 
 
-def checked_return_to(value: str | None, origins: list[str]) -> str:
+def own_origins() -> list[str]:
+    """The service's own origin(s): its no-JavaScript embed page posts back to itself."""
+    origins = [request.host_url]
+    if current_app.config.get("PUBLIC_URL"):
+        origins.append(str(current_app.config["PUBLIC_URL"]))
+    return origins
+
+
+_RETURN_TO_REFUSED = "return_to must be an address on the site."
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin_of(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an absolute http(s) URL without user info, else None."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname or not parts.hostname.isascii():
+        return None  # non-ASCII hosts are refused: no look-alike (IDN) hosts
+    if parts.username is not None or parts.password is not None:
+        return None
+    return parts.scheme, parts.hostname, port or _DEFAULT_PORTS[parts.scheme]
+
+
+def checked_return_to(value: t.Any, origins: list[str], extra: t.Sequence[str] = ()) -> str:
     """An absolute URL under one of the site's origins (scheme, host and port exactly).
+
+    `extra` names further allowed origins (the service's own, for its embed page).
 
     :raises BadRequest: for anything else, so the service never redirects elsewhere.
     """
-    if not value or "\\" in value or any(ord(ch) < 0x21 for ch in value):
-        raise BadRequest("return_to must be an address on the site.")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username \
-            or parts.password:
-        raise BadRequest("return_to must be an address on the site.")
-    default = {"http": 80, "https": 443}[parts.scheme]
-    try:
-        port = parts.port or default
-    except ValueError:
-        raise BadRequest("return_to must be an address on the site.") from None
-    for origin in origins:
-        o = urlsplit(origin)
-        if (o.scheme, o.hostname, o.port or {"http": 80, "https": 443}[o.scheme]) == (
-            parts.scheme, parts.hostname, port
-        ):
-            return value
+    if not isinstance(value, str) or not value or len(value) > 2000:
+        raise BadRequest(_RETURN_TO_REFUSED)
+    # Browsers drop tabs and newlines from URLs and read "\\" as "/": refuse both outright.
+    if "\\" in value or any(ord(ch) < 0x21 or ord(ch) == 0x7F or 0xD800 <= ord(ch) < 0xE000
+                            for ch in value):
+        raise BadRequest(_RETURN_TO_REFUSED)
+    if not value.lower().startswith(("http://", "https://")):
+        raise BadRequest(_RETURN_TO_REFUSED)  # also refuses "//host" and "https:host"
+    target = _origin_of(value)
+    if target is not None:
+        for origin in [*origins, *extra]:
+            if _origin_of(origin) == target:
+                return value
     raise BadRequest("return_to is not under one of the site's origins.")
 
 
