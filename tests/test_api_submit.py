@@ -306,13 +306,13 @@ def test_duplicate_on_a_form_post_is_409_page(blog):
 def test_form_flow_over_http_follows_the_redirect_to_the_article(live_server, actions):
     actions.app.test_cli_runner().invoke(args=["demo", "--origin", live_server.url])
     fields = {"body": "Over the wire", "name": "Ana", "email": "ana@example.org",
-              "return_to": f"{live_server.url}/demo/?pending=1"}
+              "return_to": f"{live_server.url}/embed/demo/hello-world?posted=1"}
     request = urllib.request.Request(
         f"{live_server.url}/api/v1/sites/demo/articles/hello-world/comments",
         data=urlencode(fields).encode(), method="POST")
     with urllib.request.urlopen(request, timeout=10) as answer:
         assert answer.status == 200
-        assert answer.url.split("#")[0] == f"{live_server.url}/demo/?pending=1"
+        assert answer.url.split("#")[0] == f"{live_server.url}/embed/demo/hello-world?posted=1"
         assert "Your comment is awaiting moderation." in answer.read().decode()
 
 

@@ -132,10 +132,11 @@ def test_no_public_route_leaks_the_address(app, actions, posted, caplog):
     seen_canary = 0
     for rule, url in urls:
         for query in QUERIES:
-            response = actions.client.get(url + query,
-                                          headers={"Accept": "text/html,application/json,*/*"})
+            with actions.client.get(url + query,
+                                    headers={"Accept": "text/html,application/json,*/*"}
+                                    ) as response:
+                body = response.get_data(as_text=True)
             answered.setdefault(rule, []).append(response.status_code)
-            body = response.get_data(as_text=True)
             seen_canary += NAME in body
             found += leaks(body, f"GET {url + query}")
             found += leaks(str(dict(response.headers)), f"headers of GET {url + query}")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import typing as t
+from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template, request, send_from_directory
+from flask import Blueprint, Response, current_app, render_template, request
 
 from .. import comments, serialize
 from ..errors import BadRequest
@@ -42,12 +44,21 @@ def avatar(key: str) -> t.Any:
                     headers={"Cache-Control": "public, max-age=31536000, immutable"})
 
 
+@functools.lru_cache(maxsize=8)
+def _asset_bytes(folder: str, name: str) -> tuple[bytes, str]:
+    """A static asset's bytes and ETag, read once per worker (no file handle per request)."""
+    data = (Path(folder) / name).read_bytes()
+    return data, hashlib.sha256(data).hexdigest()[:20]
+
+
 def _asset(name: str, mimetype: str) -> Response:
-    response = send_from_directory(t.cast(str, current_app.static_folder), name,
-                                   mimetype=mimetype, max_age=ASSET_MAX_AGE, conditional=True)
+    data, etag = _asset_bytes(t.cast(str, current_app.static_folder), name)
+    response = Response(data, mimetype=mimetype)
+    response.set_etag(etag)
+    response.cache_control.max_age = ASSET_MAX_AGE
     response.cache_control.public = True
     response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return response.make_conditional(request)
 
 
 @bp.get("/embed.js")
