@@ -208,18 +208,54 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
 
 
 PER_PAGE_MAX = 200
+PAGE_MAX = 1_000_000
 
 
-def read_thread(site_key: str, article_key: str, page: int = 1, per_page: int = 50,
-                order: str = "oldest") -> Thread:
-    """The approved comments of one page of top-level comments, with all their replies.
+@dataclass(frozen=True)
+class ThreadHead:
+    """What a thread's validator depends on, found with one small query before any comment."""
+
+    site: Site
+    article: Article | None
+    comments_open: bool
+
+    def etag(self, page: int, per_page: int, order: str) -> str:
+        """Changes whenever the answer could: a new version, depth limit or open/closed state."""
+        a = self.article
+        return (f"{self.site.id}-{a.id if a else 0}-{a.version if a else 0}-{self.site.max_depth}"
+                f"-{int(self.comments_open)}-{page}-{per_page}-{order}")
+
+
+def thread_head(site_key: str, article_key: str, now: dt.datetime | None = None) -> ThreadHead:
+    """The site and article (with its version) in one query.
 
     :raises NotFound: unknown site.
     """
-    site = get_site(site_key)
-    article = find_article(site, article_key)
+    row = db.session.execute(
+        select(Site, Article)
+        .outerjoin(Article, (Article.site_id == Site.id) & (Article.key == article_key))
+        .where(Site.key == site_key)
+    ).first()
+    if row is None:
+        raise NotFound(f"There is no site {site_key!r}.")
+    site, article = row
+    return ThreadHead(site, article, comments_open(site, article, now))
+
+
+def read_thread(site_key: str, article_key: str, page: int = 1, per_page: int = 50,
+                order: str = "oldest", head: ThreadHead | None = None) -> Thread:
+    """The approved comments of one page of top-level comments, with all their replies.
+
+    One query loads the article's approved comments; the page is cut and nested in memory.
+
+    :raises NotFound: unknown site.
+    """
+    head = head or thread_head(site_key, article_key)
+    site, article = head.site, head.article
+    page = min(max(page, 1), PAGE_MAX)
+    per_page = min(max(per_page, 1), PER_PAGE_MAX)
     if article is None:
-        return Thread(site, None, [], 0, 1, 0)
+        return Thread(site, None, [], 0, page, 0)
     rows = list(
         db.session.scalars(
             select(Comment)
@@ -300,3 +336,37 @@ def save_site(key: str, origins: list[str], moderation: str | None = None,
             site.name = name
     db.session.commit()
     return site, created
+
+
+FEED_MAX = 100
+ID_MAX = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: larger ones exist nowhere
+
+
+def feed_comments(head: ThreadHead, limit: int = FEED_MAX) -> list[Comment]:
+    """The newest approved comments of the head's article, for its Atom feed; one query."""
+    if head.article is None:
+        return []
+    rows = db.session.scalars(
+        select(Comment)
+        .where(Comment.article_id == head.article.id, Comment.status == "approved")
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+def site_origins(site_key: str) -> list[str] | None:
+    """The allowed origins of a site, or None for an unknown site."""
+    return db.session.scalar(select(Site.origins).where(Site.key == site_key))
+
+
+def comment_site_origins(comment_id: int) -> list[str] | None:
+    """The allowed origins of the site a comment belongs to, or None for an unknown comment."""
+    if not 0 < comment_id <= ID_MAX:
+        return None
+    return db.session.scalar(
+        select(Site.origins)
+        .join(Article, Article.site_id == Site.id)
+        .join(Comment, Comment.article_id == Article.id)
+        .where(Comment.id == comment_id)
+    )
