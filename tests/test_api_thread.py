@@ -296,3 +296,43 @@ def test_slashy_keys_route_to_comments_form_and_feed(actions, key):
     assert feed.status_code == 200
     assert feed.mimetype == "application/atom+xml"
     assert b"<content" in feed.data
+
+
+def _bump_from_another_worker(app_factory):
+    """A change made by another process: its own app, same database."""
+    from sqlalchemy import select
+
+    from commentsvc import comments
+    from commentsvc.extensions import db
+    from commentsvc.models import Article
+
+    other = app_factory()
+    with other.app_context():
+        comments.bump_article(db.session.scalar(select(Article.id)))
+        db.session.commit()
+        db.engine.dispose()
+
+
+def test_by_default_another_workers_change_is_seen_at_once(actions, app_factory):
+    actions.site("demo", moderation="none")
+    _post(actions, 1)
+    before = actions.thread().headers["ETag"]
+    _bump_from_another_worker(app_factory)
+    assert actions.thread().headers["ETag"] != before
+
+
+def test_head_ttl_trusts_a_version_briefly_but_own_writes_show_at_once(actions, app,
+                                                                        app_factory, query_log):
+    actions.site("demo", moderation="none")
+    app.config["THREAD_HEAD_TTL"] = 3600
+    _post(actions, 1)
+    before = actions.thread().headers["ETag"]
+    query_log.clear()
+    assert actions.thread().headers["ETag"] == before
+    assert query_log == []  # neither the version nor the comments were asked for
+    _bump_from_another_worker(app_factory)
+    assert actions.thread().headers["ETag"] == before  # at most TTL seconds late
+    _post(actions, 2)  # this worker's own change
+    fresh = actions.thread()
+    assert fresh.headers["ETag"] != before
+    assert fresh.json["count"] == 2

@@ -18,6 +18,9 @@ from .models import Comment, ModerationEvent
 from .privacy import keys, mask_email
 
 
+ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
+
+
 def iso(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
@@ -49,7 +52,17 @@ def _fast_shape() -> t.Callable[[Comment], dict[str, t.Any]]:
     head, _, tail = pattern.partition(marker)
 
     def shape(c: Comment) -> dict[str, t.Any]:
-        return public_comment(c, avatar=f"{head}{c.avatar_key or 'anonymous'}{tail}")
+        edited = c.edited_at
+        return {
+            "id": c.id,
+            "parent_id": c.parent_id,
+            "author": {"name": c.author_name, "url": c.author_url,
+                       "avatar": f"{head}{c.avatar_key or 'anonymous'}{tail}"},
+            "body_html": c.body_html,
+            "created_at": c.created_at.strftime(ISO_UTC),  # stored and read back as UTC
+            "edited_at": edited.strftime(ISO_UTC) if edited is not None else None,
+            "replies": [],
+        }
 
     return shape
 

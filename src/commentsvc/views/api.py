@@ -80,7 +80,7 @@ def _thread_params() -> tuple[int, int, str]:
 def read_thread(site: str, article: str) -> t.Any:
     page, per_page, order = _thread_params()
     key = _article_key(article)
-    head = comments.thread_head(site, key)
+    head = comments.cached_thread_head(site, key, current_app.config.get("THREAD_HEAD_TTL", 0))
     cors.remember_site_origins(head.site.origins)
     etag = head.etag(page, per_page, order)
     headers = _cache_headers(etag)
