@@ -273,11 +273,13 @@ def main() -> None:
           f"{args.rounds} rounds x {args.seconds} s, response {len(body)} bytes, "
           f"database {uri.split(':', 1)[0]}")
     print(f"\nmachine: {os.cpu_count()} CPUs, load average {os.getloadavg()}")
-    print("| scenario | median req/s | vs floor | all rounds |")
-    print("|---|---|---|---|")
+    print("| scenario | median req/s | vs floor | median of per-round ratios | all rounds |")
+    print("|---|---|---|---|---|")
     for name in names:
         rounds = ", ".join(f"{x:.0f}" for x in rps[name])
-        print(f"| {name} | {med[name]:.0f} | {med[name] / med['floor']:.2f}x | {rounds} |")
+        paired = statistics.median(x / f for x, f in zip(rps[name], rps["floor"], strict=True))
+        print(f"| {name} | {med[name]:.0f} | {med[name] / med['floor']:.2f}x | {paired:.2f}x "
+              f"| {rounds} |")
     print()
     print("| server CPU per request (in-process, median of "
           f"{args.cpu_iterations}) | ms |")

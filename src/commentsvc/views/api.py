@@ -77,6 +77,7 @@ def _thread_params() -> tuple[int, int, str]:
 
 
 @bp.get(THREAD)
+@limiter.exempt  # the hot path: never limited, and spared the limiter's per-request bookkeeping
 def read_thread(site: str, article: str) -> t.Any:
     page, per_page, order = _thread_params()
     key = _article_key(article)
