@@ -49,3 +49,10 @@ clean:
 SHARED_DATA ?= ../shared/data
 spam-eval: install
 	$(BIN)/python bench/spam_eval.py --data $(SHARED_DATA)
+# The read path against a floor app (see bench/README.md); installs Debian's wrk when root.
+bench: install-test
+	@if ! command -v wrk >/dev/null && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) \
+		|| echo "could not install wrk: using the Python load client"; \
+	fi
+	$(BIN)/python bench/read_path.py $(BENCH_ARGS)

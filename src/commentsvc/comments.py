@@ -10,16 +10,18 @@ Every change that alters what the public sees goes through `bump_article`, which
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import ipaddress
 import re
 import secrets
+import time
 import typing as t
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import notify
@@ -45,8 +47,8 @@ class Client:
 
 @dataclass(frozen=True)
 class Thread:
-    site: Site
-    article: Article | None
+    site: t.Any  # Site or SiteHead: the fields the public shape needs
+    article: t.Any  # Article, ArticleHead or None
     comments: list[Comment]  # the approved comments of the page's top-level comments, all depths
     count: int
     page: int
@@ -99,6 +101,7 @@ def comments_open(site: Site, article: Article | None, now: dt.datetime | None =
 
 def bump_article(article_id: int, approved_delta: int = 0) -> None:
     """Move the article's version on (public view changed) and adjust its approved count."""
+    current_app.extensions.get("commentsvc.heads", {}).clear()  # this worker reads its writes
     db.session.execute(
         update(Article)
         .where(Article.id == article_id)
@@ -215,25 +218,124 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
 
 
 PER_PAGE_MAX = 200
+PAGE_MAX = 1_000_000
 
 
-def read_thread(site_key: str, article_key: str, page: int = 1, per_page: int = 50,
-                order: str = "oldest") -> Thread:
-    """The approved comments of one page of top-level comments, with all their replies.
+@dataclass(frozen=True)
+class SiteHead:
+    """The site fields the read path needs, read without the ORM."""
+
+    id: int
+    key: str
+    name: str
+    origins: list[str]
+    max_depth: int
+    close_after_days: int | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ArticleHead:
+    """The article fields the read path needs, with its version."""
+
+    id: int
+    key: str
+    url: str | None
+    comments_open: bool
+    approved_count: int
+    version: int
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ThreadHead:
+    """What a thread's validator depends on, found with one small query before any comment."""
+
+    site: SiteHead
+    article: ArticleHead | None
+    comments_open: bool
+
+    def etag(self, page: int, per_page: int, order: str) -> str:
+        """Changes whenever the answer could: a new version, depth limit or open/closed state."""
+        a = self.article
+        return (f"{self.site.id}-{a.id if a else 0}-{a.version if a else 0}-{self.site.max_depth}"
+                f"-{int(self.comments_open)}-{page}-{per_page}-{order}")
+
+
+_SITE_COLUMNS = ("id", "key", "name", "origins", "max_depth", "close_after_days", "created_at")
+_ARTICLE_COLUMNS = ("id", "key", "url", "comments_open", "approved_count", "version",
+                    "created_at")
+
+
+@functools.cache
+def _head_statement() -> t.Any:
+    """Built once: the hot path should not pay for SQL construction on every read."""
+    columns = [getattr(Site, c).label(f"s_{c}") for c in _SITE_COLUMNS]
+    columns += [getattr(Article, c).label(f"a_{c}") for c in _ARTICLE_COLUMNS]
+    return (
+        select(*columns)
+        .outerjoin(Article, (Article.site_id == Site.id)
+                   & (Article.key == bindparam("article_key")))
+        .where(Site.key == bindparam("site_key"))
+    )
+
+
+def thread_head(site_key: str, article_key: str, now: dt.datetime | None = None) -> ThreadHead:
+    """The site and article (with its version) in one Core query.
 
     :raises NotFound: unknown site.
     """
-    site = get_site(site_key)
-    article = find_article(site, article_key)
+    row = db.session.connection().execute(
+        _head_statement(), {"site_key": site_key, "article_key": article_key}
+    ).first()
+    if row is None:
+        raise NotFound(f"There is no site {site_key!r}.")
+    m = row._mapping
+    site = SiteHead(*(m[f"s_{c}"] for c in _SITE_COLUMNS))
+    article = (ArticleHead(*(m[f"a_{c}"] for c in _ARTICLE_COLUMNS))
+               if m["a_id"] is not None else None)
+    return ThreadHead(site, article, comments_open(site, article, now))  # type: ignore[arg-type]
+
+
+HEAD_CACHE_MAX = 10_000
+
+
+def cached_thread_head(site_key: str, article_key: str, ttl: float) -> ThreadHead:
+    """thread_head, remembered by this worker for `ttl` seconds (0, the default: always ask).
+
+    With ttl > 0 another worker's change is seen at most ttl seconds late; this worker's own
+    changes clear it at once (bump_article). A CDN with s-maxage already allows more delay.
+    """
+    if ttl <= 0:
+        return thread_head(site_key, article_key)
+    heads: dict[tuple[str, str], tuple[float, ThreadHead]] = current_app.extensions.setdefault(
+        "commentsvc.heads", {})
+    now = time.monotonic()
+    hit = heads.get((site_key, article_key))
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    head = thread_head(site_key, article_key)
+    if len(heads) >= HEAD_CACHE_MAX:
+        heads.clear()
+    heads[(site_key, article_key)] = (now + ttl, head)
+    return head
+
+
+def read_thread(site_key: str, article_key: str, page: int = 1, per_page: int = 50,
+                order: str = "oldest", head: ThreadHead | None = None) -> Thread:
+    """The approved comments of one page of top-level comments, with all their replies.
+
+    One query loads the article's approved comments; the page is cut and nested in memory.
+
+    :raises NotFound: unknown site.
+    """
+    head = head or thread_head(site_key, article_key)
+    site, article = head.site, head.article
+    page = min(max(page, 1), PAGE_MAX)
+    per_page = min(max(per_page, 1), PER_PAGE_MAX)
     if article is None:
-        return Thread(site, None, [], 0, 1, 0)
-    rows = list(
-        db.session.scalars(
-            select(Comment)
-            .where(Comment.article_id == article.id, Comment.status == "approved")
-            .order_by(Comment.created_at, Comment.id)
-        )
-    )
+        return Thread(site, None, [], 0, page, 0)
+    rows = list(db.session.connection().execute(_thread_statement(), {"article_id": article.id}))
     by_id = {c.id: c for c in rows}
     top = [c for c in rows if c.parent_id is None or c.parent_id not in by_id]
     if order == "newest":
@@ -241,16 +343,43 @@ def read_thread(site_key: str, article_key: str, page: int = 1, per_page: int = 
     pages = max(1, -(-len(top) // per_page)) if top else 0
     chosen = top[(page - 1) * per_page : page * per_page]
     chosen_ids = {c.id for c in chosen}
-    keep = [c for c in rows if _root_of(c, by_id) in chosen_ids]
+    roots = _roots(rows, by_id)
+    keep = [c for c in rows if roots[c.id] in chosen_ids]
     return Thread(site, article, keep, article.approved_count, page, pages)
 
 
-def _root_of(comment: Comment, by_id: dict[int, Comment]) -> int:
-    seen = set()
-    while comment.parent_id in by_id and comment.id not in seen:
-        seen.add(comment.id)
-        comment = by_id[comment.parent_id]  # type: ignore[index]
-    return comment.id
+# Only what the public shape shows: no addresses, no JSON columns to decode, no ORM objects.
+PUBLIC_COLUMNS = ("id", "parent_id", "author_name", "author_url", "avatar_key", "body_html",
+                  "created_at", "edited_at")
+
+
+@functools.cache
+def _thread_statement() -> t.Any:
+    return (
+        select(*(getattr(Comment, c) for c in PUBLIC_COLUMNS))
+        .where(Comment.article_id == bindparam("article_id"), Comment.status == "approved")
+        .order_by(Comment.created_at, Comment.id)
+    )
+
+
+def _roots(rows: t.Sequence[t.Any], by_id: dict[int, t.Any]) -> dict[int, int]:
+    """The top-level ancestor of every comment (cycles, which imports could make, stop)."""
+    roots: dict[int, int] = {}
+    for row in rows:
+        chain = []
+        current = row
+        while current.id not in roots:
+            chain.append(current.id)
+            parent = by_id.get(current.parent_id) if current.parent_id is not None else None
+            if parent is None or parent.id in chain:
+                roots[current.id] = current.id
+                chain.pop()
+                break
+            current = parent
+        root = roots[current.id]
+        for cid in chain:
+            roots[cid] = root
+    return roots
 
 
 def article_counts(site_key: str, article_keys: list[str]) -> dict[str, int]:
@@ -381,6 +510,8 @@ def set_site_options(key: str, *, max_links: int | None = None,
 
 def _word_list(words: t.Sequence[str]) -> list[str]:
     return sorted({w.strip() for w in words if w.strip()}, key=str.casefold)
+
+
 @dataclass(frozen=True)
 class Erasure:
     erased: int  # comments removed
@@ -439,3 +570,35 @@ def erase_person(address: str, actor: str = "cli") -> Erasure:
         bump_article(article_id, delta)
     db.session.commit()
     return Erasure(len(doomed), len(replies))
+FEED_MAX = 100
+ID_MAX = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: larger ones exist nowhere
+
+
+def feed_comments(head: ThreadHead, limit: int = FEED_MAX) -> list[Comment]:
+    """The newest approved comments of the head's article, for its Atom feed; one query."""
+    if head.article is None:
+        return []
+    rows = db.session.scalars(
+        select(Comment)
+        .where(Comment.article_id == head.article.id, Comment.status == "approved")
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+def site_origins(site_key: str) -> list[str] | None:
+    """The allowed origins of a site, or None for an unknown site."""
+    return db.session.scalar(select(Site.origins).where(Site.key == site_key))
+
+
+def comment_site_origins(comment_id: int) -> list[str] | None:
+    """The allowed origins of the site a comment belongs to, or None for an unknown comment."""
+    if not 0 < comment_id <= ID_MAX:
+        return None
+    return db.session.scalar(
+        select(Site.origins)
+        .join(Article, Article.site_id == Site.id)
+        .join(Comment, Comment.article_id == Article.id)
+        .where(Comment.id == comment_id)
+    )

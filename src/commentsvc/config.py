@@ -47,6 +47,9 @@ DEFAULTS: dict[str, t.Any] = {
     "DATABASE_CONNECT_TIMEOUT": 5,
     "PUBLIC_URL": None,  # e.g. https://comments.example.org, for links in mail; else the request host
     "MIGRATIONS_DIR": None,  # None: the repository's migrations/ folder
+    "THREAD_CACHE_SIZE": 512,  # serialised thread pages kept per worker (LRU, keyed by version)
+    "THREAD_CDN_SECONDS": 10,
+    "THREAD_HEAD_TTL": 0,  # seconds a worker may trust an article version without asking (0: never)  # s-maxage: how long a CDN may serve a thread without asking
 }
 
 

@@ -225,3 +225,15 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
+
+
+class OriginNotAllowed(ApiError):
+    status, code, message = 403, "origin_not_allowed", (
+        "This site does not accept comments from that origin."
+    )
+
+
+class BadEditToken(ApiError):
+    status, code, message = 403, "invalid_edit_token", (
+        "The edit token is missing or does not match this comment."
+    )

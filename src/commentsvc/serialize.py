@@ -8,6 +8,7 @@ IP prefix) and `revealed_email`.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import typing as t
 
 from flask import url_for
@@ -15,6 +16,9 @@ from flask import url_for
 from .comments import Thread, comments_open
 from .models import Comment, ModerationEvent
 from .privacy import keys, mask_email
+
+
+ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -27,12 +31,13 @@ def avatar_url(comment: Comment) -> str:
     return url_for("embed.avatar", key=comment.avatar_key or "anonymous", _external=False)
 
 
-def public_comment(comment: Comment, replies: list[dict[str, t.Any]] | None = None) -> dict[str, t.Any]:
+def public_comment(comment: Comment, replies: list[dict[str, t.Any]] | None = None,
+                   avatar: str | None = None) -> dict[str, t.Any]:
     return {
         "id": comment.id,
         "parent_id": comment.parent_id,
         "author": {"name": comment.author_name, "url": comment.author_url,
-                   "avatar": avatar_url(comment)},
+                   "avatar": avatar if avatar is not None else avatar_url(comment)},
         "body_html": comment.body_html,
         "created_at": iso(comment.created_at),
         "edited_at": iso(comment.edited_at),
@@ -40,12 +45,36 @@ def public_comment(comment: Comment, replies: list[dict[str, t.Any]] | None = No
     }
 
 
-def build_tree(comments: list[Comment], max_depth: int = 0) -> list[dict[str, t.Any]]:
+def _fast_shape() -> t.Callable[[Comment], dict[str, t.Any]]:
+    """public_comment with the avatar route built once per thread instead of once per comment."""
+    marker = "AVATARKEY"
+    pattern = url_for("embed.avatar", key=marker, _external=False)
+    head, _, tail = pattern.partition(marker)
+
+    def shape(c: Comment) -> dict[str, t.Any]:
+        edited = c.edited_at
+        return {
+            "id": c.id,
+            "parent_id": c.parent_id,
+            "author": {"name": c.author_name, "url": c.author_url,
+                       "avatar": f"{head}{c.avatar_key or 'anonymous'}{tail}"},
+            "body_html": c.body_html,
+            "created_at": c.created_at.strftime(ISO_UTC),  # stored and read back as UTC
+            "edited_at": edited.strftime(ISO_UTC) if edited is not None else None,
+            "replies": [],
+        }
+
+    return shape
+
+
+def build_tree(comments: list[Comment], max_depth: int = 0,
+               shape: t.Callable[[Comment], dict[str, t.Any]] = public_comment
+               ) -> list[dict[str, t.Any]]:
     """Nest comments under their parents, keeping the given order among siblings.
 
     A reply deeper than max_depth (when > 0) is attached at the deepest allowed level.
     """
-    nodes = {c.id: public_comment(c) for c in comments}
+    nodes = {c.id: shape(c) for c in comments}
     parent_of = {c.id: c.parent_id if c.parent_id in nodes else None for c in comments}
     host_of: dict[int, int | None] = {}  # the node each comment is shown under
     depth: dict[int, int] = {}
@@ -77,7 +106,7 @@ def build_tree(comments: list[Comment], max_depth: int = 0) -> list[dict[str, t.
 
 def thread(t_: Thread, order: str) -> dict[str, t.Any]:
     comments = t_.comments
-    tree = build_tree(comments, t_.site.max_depth)
+    tree = build_tree(comments, t_.site.max_depth, _fast_shape())
     if order == "newest":
         tree.reverse()
     return {
@@ -88,6 +117,26 @@ def thread(t_: Thread, order: str) -> dict[str, t.Any]:
         "page": t_.page,
         "pages": t_.pages,
         "comments": tree,
+    }
+
+
+def thread_json(t_: Thread, order: str) -> bytes:
+    """The thread as the UTF-8 JSON bytes that are cached and sent."""
+    return json.dumps(thread(t_, order), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def public_status(comment: Comment) -> str:
+    """The status its author may see: spam is never revealed, it reads as pending."""
+    return "pending" if comment.status == "spam" else comment.status
+
+
+def authored(comment: Comment, edit_window: int) -> dict[str, t.Any]:
+    """The answer to an author's edit: the submit answer's shape, without a new token."""
+    return {
+        "id": comment.id,
+        "status": public_status(comment),
+        "comment": public_comment(comment),
+        "edit_expires_at": iso(comment.created_at + dt.timedelta(seconds=edit_window)),
     }
 
 

@@ -7,16 +7,20 @@ from urllib.parse import urlsplit
 
 import unicodedata
 
-from flask import Blueprint, current_app, g, redirect, request
+from flask import Blueprint, Response, current_app, g, redirect, request
 
-from .. import comments, serialize
+from .. import authors, comments, feed, serialize
+from ..cache import lru_for
 from ..errors import BadRequest
 from ..extensions import limiter
 from ..spam import formtoken
 from ..models import ARTICLE_KEY_MAX, BODY_MAX, EMAIL_MAX, NAME_MAX, URL_MAX
-from ..validation import read_body, validate_submission
+from ..validation import parse_edit, read_body, validate_submission
+from . import cors
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.before_request(cors.refuse_foreign_origin)
+bp.after_request(cors.add_cors_headers)
 
 THREAD = "/sites/<site>/articles/<article:article>/comments"
 
@@ -44,21 +48,55 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     return min(max(value, low), high)
 
 
-@bp.get(THREAD)
-def read_thread(site: str, article: str) -> t.Any:
-    page = _int_arg("page", 1, 1, 1_000_000)
+def _cache_headers(etag: str) -> dict[str, str]:
+    """Browsers revalidate every time (a 304 is cheap); a CDN may serve it for a few seconds.
+
+    max-age=0 keeps a reader's own reload honest the moment a moderator approves; s-maxage lets
+    a shared cache absorb bursts on a popular article, bounded to THREAD_CDN_SECONDS of delay;
+    stale-while-revalidate / stale-if-error are given only to CDNs (CDN-Cache-Control,
+    RFC 9213), because browsers honour stale-while-revalidate too and would show old threads.
+    """
+    seconds = int(current_app.config.get("THREAD_CDN_SECONDS", 10))
+    return {
+        "ETag": f'"{etag}"',
+        "Cache-Control": f"public, max-age=0, s-maxage={seconds}",
+        "CDN-Cache-Control": f"public, max-age={seconds}, stale-while-revalidate=60, "
+                             "stale-if-error=86400",
+    }
+
+
+def _not_modified(etag: str) -> bool:
+    """If-None-Match: weak comparison, any of several tags, or `*`."""
+    tags = request.if_none_match
+    return bool(tags) and tags.contains_weak(etag)
+
+
+def _thread_params() -> tuple[int, int, str]:
+    page = _int_arg("page", 1, 1, comments.PAGE_MAX)
     per_page = _int_arg("per_page", 50, 1, comments.PER_PAGE_MAX)
     order = request.args.get("order", "oldest")
     if order not in ("oldest", "newest"):
         raise BadRequest("order must be oldest or newest.")
-    thread = comments.read_thread(site, _article_key(article), page, per_page, order)
-    version = thread.article.version if thread.article else 0
-    body = serialize.thread(thread, order)
-    response = current_app.make_response((body, 200))
-    response.set_etag(f"{site}.{thread.article.id if thread.article else 0}.{version}."
-                      f"{page}.{per_page}.{order}")
-    response.headers["Cache-Control"] = "public, max-age=0, must-revalidate"
-    return response.make_conditional(request)
+    return page, per_page, order
+
+
+@bp.get(THREAD)
+@limiter.exempt  # the hot path: never limited, and spared the limiter's per-request bookkeeping
+def read_thread(site: str, article: str) -> t.Any:
+    page, per_page, order = _thread_params()
+    key = _article_key(article)
+    head = comments.cached_thread_head(site, key, current_app.config.get("THREAD_HEAD_TTL", 0))
+    cors.remember_site_origins(head.site.origins)
+    etag = head.etag(page, per_page, order)
+    headers = _cache_headers(etag)
+    if _not_modified(etag):
+        return Response(status=304, headers=headers)
+    cache = lru_for(current_app, "threads", current_app.config.get("THREAD_CACHE_SIZE", 512))
+    body = cache.get(etag)
+    if body is None:
+        thread = comments.read_thread(site, key, page, per_page, order, head=head)
+        body = cache.put(etag, serialize.thread_json(thread, order))
+    return Response(body, status=200, headers=headers, mimetype="application/json")
 
 
 @bp.post(THREAD)
@@ -151,3 +189,33 @@ def form(site: str, article: str) -> t.Any:
             "body": {"required": True, "max_length": BODY_MAX},
         },
     }
+
+
+@bp.get("/sites/<site>/articles/<article:article>/feed.atom")
+def article_feed(site: str, article: str) -> t.Any:
+    head = comments.thread_head(site, _article_key(article))
+    cors.remember_site_origins(head.site.origins)
+    etag = "feed-" + head.etag(1, comments.FEED_MAX, "newest")
+    headers = _cache_headers(etag)
+    if _not_modified(etag):
+        return Response(status=304, headers=headers)
+    rows = comments.feed_comments(head)
+    body = feed.atom(head, rows, self_url=request.base_url)
+    return Response(body, 200, headers, content_type="application/atom+xml; charset=utf-8")
+
+
+COMMENT = "/comments/<int:comment_id>"
+
+
+@bp.patch(COMMENT)
+def author_edit(comment_id: int) -> t.Any:
+    edit = parse_edit(request)
+    comment = authors.edit(comment_id, request.headers.get("X-Edit-Token"), edit.body,
+                           authors.now())
+    return serialize.authored(comment, current_app.config["EDIT_WINDOW_SECONDS"]), 200
+
+
+@bp.delete(COMMENT)
+def author_withdraw(comment_id: int) -> t.Any:
+    authors.withdraw(comment_id, request.headers.get("X-Edit-Token"), authors.now())
+    return "", 204

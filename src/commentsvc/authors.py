@@ -1,0 +1,93 @@
+"""What the author of a comment may do with it afterwards: edit or withdraw, within the window.
+
+    comment = edit(comment_id, token, new_body, now)   # back to pending if the site pre-moderates
+    withdraw(comment_id, token, now)                    # status "deleted", fingerprint cleared
+
+The edit token handed out at submission is the only credential; its SHA-256 is stored. Both
+changes keep `article.approved_count` and `article.version` right through `bump_article`, in
+the same transaction as the change and its audit event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from .comments import ID_MAX, bump_article, fingerprint
+from .errors import BadEditToken, Duplicate, EditWindowClosed, NotFound
+from .extensions import db
+from .models import Comment, ModerationEvent, utcnow
+from .privacy import keys
+from .render import render_body
+
+
+def now() -> dt.datetime:
+    """The current time; tests inject a clock with the CLOCK config key (a callable)."""
+    clock = current_app.config.get("CLOCK")
+    return clock() if clock else utcnow()
+
+
+def _own_comment(comment_id: int, token: str | None, at: dt.datetime) -> Comment:
+    """The comment, if the token is its edit token and the window is open.
+
+    :raises NotFound: unknown or already withdrawn comment.
+    :raises BadEditToken: missing or wrong token.
+    :raises EditWindowClosed: after EDIT_WINDOW_SECONDS.
+    """
+    comment = db.session.get(Comment, comment_id) if 0 < comment_id <= ID_MAX else None
+    if comment is None:
+        raise NotFound("There is no such comment.")
+    expected = comment.edit_token_hash
+    if not token or not expected or not hmac.compare_digest(
+        keys().token_hash(token), expected
+    ):
+        raise BadEditToken()
+    if comment.status == "deleted":
+        raise NotFound("This comment was withdrawn.")
+    window = dt.timedelta(seconds=int(current_app.config["EDIT_WINDOW_SECONDS"]))
+    if at > comment.created_at + window:
+        raise EditWindowClosed()
+    return comment
+
+
+def edit(comment_id: int, token: str | None, body: str, at: dt.datetime) -> Comment:
+    """Replace the body; an approved comment goes back to pending when the site pre-moderates.
+
+    :raises Duplicate: the author already posted this text on the article.
+    """
+    comment = _own_comment(comment_id, token, at)
+    was = comment.status
+    site = comment.article.site
+    to = "pending" if was == "approved" and site.moderation == "all" else was
+    comment.body = body
+    comment.body_html = render_body(body)
+    comment.body_fingerprint = fingerprint(body)
+    comment.edited_at = at
+    comment.status = to
+    try:
+        db.session.flush()
+    except IntegrityError:  # the (article, email, text) rule: one person, one text
+        db.session.rollback()
+        raise Duplicate() from None
+    db.session.add(ModerationEvent(comment_id=comment.id, actor="author", action="edit",
+                                   from_status=was, to_status=to))
+    if was == "approved":
+        bump_article(comment.article_id, -1 if to != "approved" else 0)
+    db.session.commit()
+    return comment
+
+
+def withdraw(comment_id: int, token: str | None, at: dt.datetime) -> None:
+    """Withdraw the comment: status deleted, so the same text may be posted again."""
+    comment = _own_comment(comment_id, token, at)
+    was = comment.status
+    comment.status = "deleted"
+    comment.body_fingerprint = None
+    db.session.add(ModerationEvent(comment_id=comment.id, actor="author", action="withdraw",
+                                   from_status=was, to_status="deleted"))
+    if was == "approved":
+        bump_article(comment.article_id, -1)
+    db.session.commit()
