@@ -79,7 +79,7 @@ def test_editing_a_pending_comment_keeps_it_pending_and_the_thread_untouched(act
 @pytest.mark.parametrize(
     ("body", "field_error"),
     [("", "is required"), ("   ", "is required"), ("x" * 5001, "at most 5000"),
-     ("bell \x07", "control"), (17, "string")],
+     ("bell \x07", "control"), (17, "must be text")],
 )
 def test_edits_pass_the_same_validation_as_new_comments(actions, body, field_error):
     posted = _submit(actions, "none")

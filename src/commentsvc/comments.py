@@ -232,6 +232,7 @@ class SiteHead:
     max_depth: int
     close_after_days: int | None
     created_at: dt.datetime
+    moderation: str
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,8 @@ class ThreadHead:
                 f"-{int(self.comments_open)}-{page}-{per_page}-{order}")
 
 
-_SITE_COLUMNS = ("id", "key", "name", "origins", "max_depth", "close_after_days", "created_at")
+_SITE_COLUMNS = ("id", "key", "name", "origins", "max_depth", "close_after_days", "created_at",
+                 "moderation")
 _ARTICLE_COLUMNS = ("id", "key", "url", "comments_open", "approved_count", "version",
                     "created_at")
 
