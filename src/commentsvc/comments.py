@@ -300,3 +300,8 @@ def save_site(key: str, origins: list[str], moderation: str | None = None,
             site.name = name
     db.session.commit()
     return site, created
+
+
+def article_for(site: Site, key: str) -> Article:
+    """The article of a site, created on first use (a moderator may close it before any comment)."""
+    return _get_or_create_article(site, key)
