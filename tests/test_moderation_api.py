@@ -120,6 +120,23 @@ def test_a_reason_alone_is_kept_as_a_note(actions, mod, client):
     assert (history[-1]["action"], history[-1]["reason"]) == ("note", "asked the author")
 
 
+def test_a_reason_with_an_unchanged_status_is_still_kept(actions, mod, client):
+    cid = actions.post().json["id"]
+    assert actions.moderate(mod, cid, status="pending", reason="looked at it").status_code == 200
+    history = client.get(f"/api/v1/moderation/comments/{cid}", headers=auth(mod)).json["history"]
+    assert [(e["action"], e["reason"]) for e in history] == [("submit", None),
+                                                            ("note", "looked at it")]
+
+
+def test_an_edit_may_not_duplicate_another_comment_of_the_same_person(actions, mod):
+    actions.post(body="First words")
+    second = actions.post(body="Second words").json["id"]
+    response = actions.moderate(mod, second, body="first   WORDS", status="approved")
+    assert response.status_code == 409 and response.json["error"] == "duplicate"
+    item = [i for i in actions.queue(mod).json["items"] if i["id"] == second][0]
+    assert (item["body"], item["status"]) == ("Second words", "pending")
+
+
 @pytest.mark.parametrize("changes, status, field", [
     ({"status": 3}, 400, None),
     ({"status": "glorious"}, 400, None),

@@ -216,7 +216,10 @@ def _load_for_change(moderator: Moderator, comment_id: int) -> Comment:
 
 
 def _edit_body(comment: Comment, moderator: Moderator, body: str, reason: str | None) -> None:
-    """Replace the text, render it once, and record the edit; the caller commits."""
+    """Replace the text, render it once, and record the edit; the caller commits.
+
+    :raises Duplicate: the new text equals another comment of the same person here.
+    """
     if comment.status == "deleted":
         raise InvalidTransition("A withdrawn comment cannot be edited.")
     if body == comment.body:
@@ -225,6 +228,11 @@ def _edit_body(comment: Comment, moderator: Moderator, body: str, reason: str | 
     comment.body_html = render_body(body)
     comment.body_fingerprint = fingerprint(body)
     comment.edited_at = utcnow()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Duplicate("This person already has a comment with that text here.") from None
     db.session.add(ModerationEvent(comment_id=comment.id, moderator_id=moderator.id,
                                    actor=moderator.name, action="edit",
                                    from_status=comment.status, to_status=comment.status,
@@ -238,23 +246,19 @@ def update_comment(moderator: Moderator, comment_id: int, status: str | None = N
     """Apply a moderator's PATCH: new text, new status, or just a note; one transaction.
 
     :raises InvalidTransition: the status may not follow the current one.
-    :raises Duplicate: the new text equals another comment of the same person here.
     """
     comment = _load_for_change(moderator, comment_id)
+    before = (comment.status, comment.body)
     if body is not None:
         _edit_body(comment, moderator, body, reason)
     if status is not None:
         apply_status(comment, status, moderator.name, moderator.id, reason)
-    if status is None and body is None and reason:
+    if reason and (comment.status, comment.body) == before:
         db.session.add(ModerationEvent(comment_id=comment.id, moderator_id=moderator.id,
                                        actor=moderator.name, action="note",
                                        from_status=comment.status, to_status=comment.status,
                                        reason=reason))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Duplicate("This person already has a comment with that text here.") from None
+    db.session.commit()
     return comment
 
 
@@ -324,7 +328,7 @@ def status_counts(moderator: Moderator, site_key: str | None = None) -> dict[str
         query = query.where(Article.site_id == site.id)
     elif allowed is not None:
         query = query.where(Article.site_id.in_(allowed))
-    found = dict(db.session.execute(query.group_by(Comment.status)).tuples().all())
+    found = {status: n for status, n in db.session.execute(query.group_by(Comment.status))}
     return {status: int(found.get(status, 0)) for status in STATUSES}
 
 
