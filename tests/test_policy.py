@@ -15,12 +15,13 @@ from commentsvc.spam.pipeline import Verdict
 
 
 def approved_before(actions, token: str, site: str, email: str) -> None:
-    cid = actions.post(site=site, article="earlier", email=email, body="an earlier comment").json["id"]
+    cid = actions.post(site=site, article="earlier", email=email, body="an earlier one").json["id"]
     assert actions.moderate(token, cid, status="approved").status_code == 200
 
 
 def held_before(actions, site: str, email: str) -> None:
-    assert actions.post(site=site, article="earlier", email=email, body="still waiting").status_code == 202
+    response = actions.post(site=site, article="earlier", email=email, body="still waiting")
+    assert response.status_code == 202
 
 
 # mode, history of the address, extra fields, expected code, expected stored status

@@ -37,6 +37,7 @@ def test_the_login_form_is_shown_first(client, mod):
     response = client.get("/moderate/")
     assert response.status_code == 200
     assert b'name="token"' in response.data and b"Log in" in response.data
+    assert client.get("/moderate/login").location.endswith("/moderate/")
 
 
 def test_login_sets_a_strict_httponly_session_cookie(client, mod):
@@ -333,7 +334,8 @@ def test_browser_on_a_phone(live_server, page_for, actions, mod):
 XSS_NAME = '<img src=x onerror=alert(1)>"><script>alert(2)</script>'
 XSS_URL = 'https://evil.example/"><script>alert(3)</script>?q=\'onmouseover=alert(4)'
 XSS_BODY = ('<script>alert(5)</script> <img src=x onerror=alert(6)> '
-            '[click me](javascript:alert(7)) <svg onload=alert(8)> "><iframe src=javascript:alert(9)>'
+            '[click me](javascript:alert(7)) <svg onload=alert(8)> '
+            '"><iframe src=javascript:alert(9)>'
             ' <a href="javascript:alert(10)">x</a>')
 XSS_ARTICLE = '"><img src=x onerror=alert(11)>'
 
@@ -344,6 +346,8 @@ def test_browser_xss_payloads_in_every_field_execute_nothing(live_server, page_f
 
     from playwright.sync_api import expect
 
+    refused = actions.post(url="javascript:alert(1)", body="a javascript: website")
+    assert refused.status_code == 422 and "url" in refused.json["fields"]
     response = actions.post(article=quote(XSS_ARTICLE, safe=""), name=XSS_NAME, url=XSS_URL,
                             body=XSS_BODY, email="x@example.org")
     assert response.status_code == 202, response.json

@@ -15,11 +15,12 @@ class ArticleKeyConverter(PathConverter):
 
 def register_blueprints(app: Flask) -> None:
     from . import api, embed, moderation, ops
-    from . import review
 
     app.url_map.converters["article"] = ArticleKeyConverter
     app.register_blueprint(api.bp)
     app.register_blueprint(moderation.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(ops.bp)
+    from . import review  # the moderators' review page
+
     app.register_blueprint(review.bp)

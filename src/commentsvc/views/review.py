@@ -19,7 +19,6 @@ import typing as t
 
 from flask import (
     Blueprint,
-    Flask,
     Response,
     g,
     jsonify,
@@ -50,8 +49,8 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';
 
 @bp.record_once
 def _cookie_settings(state: BlueprintSetupState) -> None:
-    """The session cookie only ever travels with same-site requests, and over HTTPS in production."""
-    app: Flask = state.app
+    """Send the session cookie only with same-site requests, and over HTTPS in production."""
+    app = state.app
     if app.config.get("SESSION_COOKIE_SAMESITE") is None:
         app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
@@ -182,6 +181,11 @@ def login() -> t.Any:
     session["mod"] = moderator.token_hash
     session["at"] = int(time.time())
     csrf_token()
+    return redirect(url_for(".index"), 303)
+
+
+@bp.get("/login")
+def login_form() -> t.Any:
     return redirect(url_for(".index"), 303)
 
 
