@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 
 from commentsvc.extensions import db
 from commentsvc.models import ModerationEvent
+from commentsvc.views.review import age
 
 
 def csrf_of(html: bytes) -> str:
@@ -166,6 +168,21 @@ def test_other_sites_are_out_of_reach(actions, client, mod):
         response = client.post(url, data={"status": "approved", "csrf_token": csrf})
         assert response.status_code == 403 and b"You do not moderate this site" in response.data
     assert client.get("/moderate/?site=other").status_code == 403
+
+
+NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("created, shown", [
+    ("2026-11-28T11:59:30Z", "just now"),
+    ("2026-11-28T11:55:00Z", "5 min ago"),
+    ("2026-11-28T09:00:00Z", "3 h ago"),
+    ("2026-11-20T12:00:00Z", "8 d ago"),
+    ("2026-11-28T12:05:00Z", "just now"),  # a clock a little ahead is not "in the future"
+    (None, ""),
+])
+def test_cards_say_how_old_a_comment_is(created, shown):
+    assert age(created, now=NOW) == shown
 
 
 def test_a_bad_tab_is_a_400_page(client, mod):
