@@ -257,6 +257,7 @@ def browser_login(page, live_server, token: str) -> None:
     page.get_by_label("Moderator token").fill(token)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(page.locator("html.js-ready")).to_have_count(1)  # the keys are listened for
 
 
 @pytest.mark.browser
@@ -319,13 +320,17 @@ def test_browser_bulk_selection(live_server, page_for, actions, mod):
     page = page_for()
     browser_login(page, live_server, mod)
     page.keyboard.press("x")  # the current (newest) card
+    expect(page.get_by_label(f"Select comment {ids[2]}")).to_be_checked()
     page.get_by_label(f"Select comment {ids[0]}").check()
     page.get_by_role("button", name="Approve selected").click()
     expect(page.locator(".card")).to_have_count(1)
     expect(page.locator('[data-count="approved"]')).to_have_text("2")
     assert {c["id"] for c in actions.thread().json["comments"]} == {ids[0], ids[2]}
+    expect(page.locator("html.js-ready")).to_have_count(1)
     page.get_by_label("All", exact=True).check()
+    expect(page.get_by_label(f"Select comment {ids[1]}")).to_be_checked()
     page.get_by_role("button", name="Spam selected").click()
+    expect(page.locator('[data-count="spam"]')).to_have_text("1")
     expect(page.locator(".card")).to_have_count(0)
     assert page.errors == []
 

@@ -3,6 +3,10 @@
     moderator = authenticate(token)                       # or None
     page = list_queue(moderator, status="pending", limit=50, cursor=None)
     change_status(moderator, comment_id, "approved", reason="fine")
+    update_comment(moderator, comment_id, body="Fixed", status="approved")  # PATCH
+    bulk_status(moderator, [1, 2, 3], "spam")             # all or nothing
+    delete_comment(moderator, comment_id)                 # replies move up to its parent
+    set_comments_open(moderator, "demo", "hello-world", False)
 
 Every status change writes a ModerationEvent and, when what the public sees changes, moves
 the article's version on and keeps its approved count exact, in the same transaction.

@@ -108,6 +108,7 @@
   }
 
   function start() {
+    document.documentElement.classList.add("js-ready");
     var meta = document.querySelector('meta[name="csrf-token"]');
     csrf = meta ? meta.content : "";
     cards = Array.prototype.slice.call(document.querySelectorAll(".card"));
