@@ -604,3 +604,6 @@ def comment_site_origins(comment_id: int) -> list[str] | None:
         .join(Comment, Comment.article_id == Article.id)
         .where(Comment.id == comment_id)
     )
+def article_for(site: Site, key: str) -> Article:
+    """The article of a site, created on first use (a moderator may close it before any comment)."""
+    return _get_or_create_article(site, key)

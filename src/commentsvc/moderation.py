@@ -3,6 +3,10 @@
     moderator = authenticate(token)                       # or None
     page = list_queue(moderator, status="pending", limit=50, cursor=None)
     change_status(moderator, comment_id, "approved", reason="fine")
+    update_comment(moderator, comment_id, body="Fixed", status="approved")  # PATCH
+    bulk_status(moderator, [1, 2, 3], "spam")             # all or nothing
+    delete_comment(moderator, comment_id)                 # replies move up to its parent
+    set_comments_open(moderator, "demo", "hello-world", False)
 
 Every status change writes a ModerationEvent and, when what the public sees changes, moves
 the article's version on and keeps its approved count exact, in the same transaction.
@@ -17,13 +21,15 @@ import secrets
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
-from .comments import bump_article
-from .errors import BadRequest, Forbidden, InvalidTransition, NotFound
+from .comments import article_for, bump_article, fingerprint
+from .errors import BadRequest, Duplicate, Forbidden, InvalidTransition, NotFound
 from .extensions import db
 from .models import STATUSES, Article, Comment, ModerationEvent, Moderator, Site, utcnow
 from .privacy import keys
+from .render import render_body
 from .spam.bayes import learn_from_decision
 
 # What a moderator may move a comment to, from each status. "deleted" is the author's withdrawal.
@@ -104,10 +110,15 @@ def _encode_cursor(comment: Comment) -> str:
 
 def _decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
     try:
+        if len(cursor) > 200:
+            raise ValueError("too long")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         when, ident = json.loads(raw)
-        return dt.datetime.fromisoformat(when), int(ident)
-    except (ValueError, TypeError, UnicodeDecodeError):
+        moment, ident = dt.datetime.fromisoformat(when), int(ident)
+        if moment.tzinfo is None or not 0 < ident < 2**63:
+            raise ValueError("out of range")
+        return moment.astimezone(dt.UTC), ident
+    except (ValueError, TypeError, UnicodeDecodeError, OverflowError):
         raise BadRequest("The cursor is not one this service gave out.") from None
 
 
@@ -197,3 +208,179 @@ def change_status(moderator: Moderator, comment_id: int, to: str, reason: str | 
     apply_status(comment, to, moderator.name, moderator.id, reason)
     db.session.commit()
     return comment
+
+
+BULK_MAX = 200
+REASON_MAX = 500
+
+
+def _load_for_change(moderator: Moderator, comment_id: int) -> Comment:
+    """The comment, row-locked on PostgreSQL so two moderators cannot double-count it."""
+    comment = db.session.scalar(
+        select(Comment).where(Comment.id == comment_id).with_for_update()
+    )
+    if comment is None:
+        raise NotFound("There is no such comment.")
+    allowed = site_ids_of(moderator)
+    if allowed is not None and comment.article.site_id not in allowed:
+        raise Forbidden("You do not moderate this site.")
+    return comment
+
+
+def _edit_body(comment: Comment, moderator: Moderator, body: str, reason: str | None) -> None:
+    """Replace the text, render it once, and record the edit; the caller commits.
+
+    :raises Duplicate: the new text equals another comment of the same person here.
+    """
+    if comment.status == "deleted":
+        raise InvalidTransition("A withdrawn comment cannot be edited.")
+    if body == comment.body:
+        return
+    comment.body = body
+    comment.body_html = render_body(body)
+    comment.body_fingerprint = fingerprint(body)
+    comment.edited_at = utcnow()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Duplicate("This person already has a comment with that text here.") from None
+    db.session.add(ModerationEvent(comment_id=comment.id, moderator_id=moderator.id,
+                                   actor=moderator.name, action="edit",
+                                   from_status=comment.status, to_status=comment.status,
+                                   reason=reason))
+    if comment.status == "approved":
+        bump_article(comment.article_id)
+
+
+def update_comment(moderator: Moderator, comment_id: int, status: str | None = None,
+                   body: str | None = None, reason: str | None = None) -> Comment:
+    """Apply a moderator's PATCH: new text, new status, or just a note; one transaction.
+
+    :raises InvalidTransition: the status may not follow the current one.
+    """
+    comment = _load_for_change(moderator, comment_id)
+    before = (comment.status, comment.body)
+    if body is not None:
+        _edit_body(comment, moderator, body, reason)
+    if status is not None:
+        apply_status(comment, status, moderator.name, moderator.id, reason)
+    if reason and (comment.status, comment.body) == before:
+        db.session.add(ModerationEvent(comment_id=comment.id, moderator_id=moderator.id,
+                                       actor=moderator.name, action="note",
+                                       from_status=comment.status, to_status=comment.status,
+                                       reason=reason))
+    db.session.commit()
+    return comment
+
+
+def bulk_status(moderator: Moderator, ids: list[int], to: str, reason: str | None = None) -> int:
+    """Move many comments to one status, all or nothing; the number that changed.
+
+    :raises NotFound: an id names no comment. :raises Forbidden: one is on another site.
+    :raises InvalidTransition: one of them may not move to `to` (nothing is changed then).
+    """
+    if to not in STATUSES:
+        raise BadRequest(f"status must be one of {', '.join(STATUSES)}")
+    wanted = sorted(set(ids))
+    found = list(db.session.scalars(
+        select(Comment).where(Comment.id.in_(wanted)).order_by(Comment.id).with_for_update()
+    ))
+    missing = sorted(set(wanted) - {c.id for c in found})
+    if missing:
+        raise NotFound(f"There is no comment {missing[0]}.")
+    allowed = site_ids_of(moderator)
+    if allowed is not None and any(c.article.site_id not in allowed for c in found):
+        raise Forbidden("Some of these comments are on a site you do not moderate.")
+    changed = 0
+    try:
+        for comment in found:
+            if comment.status != to:
+                apply_status(comment, to, moderator.name, moderator.id, reason)
+                changed += 1
+    except InvalidTransition as e:
+        db.session.rollback()
+        raise InvalidTransition(f"Comment {comment.id}: {e.message} Nothing was changed.") from None
+    db.session.commit()
+    return changed
+
+
+def delete_comment(moderator: Moderator, comment_id: int, reason: str | None = None) -> None:
+    """Erase a comment; its replies move up to its parent and the audit trail stays."""
+    comment = _load_for_change(moderator, comment_id)
+    was, article_id, parent_id = comment.status, comment.article_id, comment.parent_id
+    db.session.execute(
+        update(Comment).where(Comment.parent_id == comment.id).values(parent_id=parent_id)
+    )
+    db.session.add(ModerationEvent(comment_id=comment.id, moderator_id=moderator.id,
+                                   actor=moderator.name, action="delete", from_status=was,
+                                   to_status=None, reason=reason))
+    db.session.delete(comment)
+    # Replies may move in the public tree even when the comment itself was not public.
+    bump_article(article_id, -1 if was == "approved" else 0)
+    db.session.commit()
+
+
+def reveal_email(moderator: Moderator, comment_id: int) -> Comment:
+    """The comment whose address the moderator asked to see; the request is audited."""
+    comment = get_comment(moderator, comment_id)
+    db.session.add(ModerationEvent(comment_id=comment.id, moderator_id=moderator.id,
+                                   actor=moderator.name, action="reveal",
+                                   from_status=comment.status, to_status=comment.status))
+    db.session.commit()
+    return comment
+
+
+def status_counts(moderator: Moderator, site_key: str | None = None) -> dict[str, int]:
+    """How many comments of each status the moderator may see (for the review page's tabs)."""
+    query = select(Comment.status, func.count()).join(Article)
+    allowed = site_ids_of(moderator)
+    if site_key:
+        site = _site_in_reach(moderator, site_key)
+        query = query.where(Article.site_id == site.id)
+    elif allowed is not None:
+        query = query.where(Article.site_id.in_(allowed))
+    found = {status: n for status, n in db.session.execute(query.group_by(Comment.status))}
+    return {status: int(found.get(status, 0)) for status in STATUSES}
+
+
+def _site_in_reach(moderator: Moderator, site_key: str) -> Site:
+    site = db.session.scalar(select(Site).where(Site.key == site_key))
+    if site is None:
+        raise NotFound(f"There is no site {site_key!r}.")
+    allowed = site_ids_of(moderator)
+    if allowed is not None and site.id not in allowed:
+        raise Forbidden("You do not moderate this site.")
+    return site
+
+
+def set_comments_open(moderator: Moderator, site_key: str, article_key: str,
+                      is_open: bool) -> tuple[Site, Article]:
+    """Close or reopen an article to new comments (created if it has none yet); audited."""
+    site = _site_in_reach(moderator, site_key)
+    article = article_for(site, article_key)
+    if article.comments_open != is_open:
+        article.comments_open = is_open
+        db.session.add(ModerationEvent(moderator_id=moderator.id, actor=moderator.name,
+                                       action="open" if is_open else "close",
+                                       reason=f"{site.key} {article.key}"[:REASON_MAX]))
+        bump_article(article.id)  # comments_open is part of the public thread
+    db.session.commit()
+    db.session.refresh(article)
+    return site, article
+
+
+def moderator_sites(moderator: Moderator) -> list[Site]:
+    """The sites a moderator works on, by key."""
+    if moderator.is_admin:
+        return list(db.session.scalars(select(Site).order_by(Site.key)))
+    return sorted(moderator.sites, key=lambda s: s.key)
+
+
+def moderator_by_token_hash(token_hash: str) -> Moderator | None:
+    """The active moderator whose token hashes to this (for the review page's session)."""
+    if not token_hash:
+        return None
+    return db.session.scalar(
+        select(Moderator).where(Moderator.token_hash == token_hash, Moderator.revoked_at.is_(None))
+    )

@@ -14,12 +14,12 @@ class ArticleKeyConverter(PathConverter):
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import api, embed, moderation, ops
+    from . import actions, api, embed, moderation, ops, review
 
     app.url_map.converters["article"] = ArticleKeyConverter
     app.register_blueprint(api.bp)
     app.register_blueprint(moderation.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(ops.bp)
-    from . import actions  # one-click links in moderator mail (notifications)
-    app.register_blueprint(actions.bp)
+    app.register_blueprint(review.bp)  # the moderators' review page
+    app.register_blueprint(actions.bp)  # one-click links in moderator mail

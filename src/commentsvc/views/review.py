@@ -1,0 +1,245 @@
+"""The moderators' review page at /moderate/: token login, a session cookie, CSRF-checked forms.
+
+    GET  /moderate/?status=pending&site=demo    the queue as cards (or the login form)
+    POST /moderate/login                        token -> session cookie (HttpOnly, SameSite=Strict)
+    POST /moderate/comments/7/status            status=approved (JSON for fetch, else 303 back)
+
+Every POST carries the session's CSRF token (form field `csrf_token` or header `X-CSRF-Token`).
+The page never holds the bearer token: it acts through these routes, which call moderation.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hmac
+import secrets
+import time
+import typing as t
+
+from flask import (
+    Blueprint,
+    Response,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.blueprints import BlueprintSetupState
+
+from .. import moderation, serialize
+from ..errors import ApiError, BadRequest, Forbidden, Unauthorized
+from ..extensions import limiter
+from ..models import STATUSES, Moderator
+from ..render import sanitize_html
+
+bp = Blueprint("review", __name__, url_prefix="/moderate")
+
+TABS = ("pending", "spam", "approved", "rejected")
+LABELS = {"pending": "Pending", "spam": "Spam", "approved": "Approved", "rejected": "Rejected"}
+VERBS = {"approved": "Approve", "spam": "Spam", "rejected": "Reject", "pending": "Unpublish"}
+PAGE_SIZE = 25
+SESSION_SECONDS = 12 * 3600
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+
+@bp.record_once
+def _cookie_settings(state: BlueprintSetupState) -> None:
+    """Send the session cookie only with same-site requests, and over HTTPS in production."""
+    app = state.app
+    if app.config.get("SESSION_COOKIE_SAMESITE") is None:
+        app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    if app.config.get("ENV") == "production":
+        app.config["SESSION_COOKIE_SECURE"] = True
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def csrf_token() -> str:
+    """This session's CSRF token (the session cookie is signed, so the token cannot be forged)."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return str(session["csrf"])
+
+
+@bp.before_request
+def _check_csrf() -> None:
+    if request.method != "POST":
+        return
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    expected = session.get("csrf") or ""
+    if not expected or not hmac.compare_digest(str(sent), str(expected)):
+        raise Forbidden("This form has expired or did not come from this page. "
+                        "Reload the page and try again.")
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == \
+        "application/json"
+
+
+def current_moderator() -> Moderator | None:
+    started = session.get("at")
+    if not isinstance(started, int | float) or time.time() - started > SESSION_SECONDS:
+        return None
+    return moderation.moderator_by_token_hash(str(session.get("mod") or ""))
+
+
+def login_required(view: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+    """Let the request through with a live session (g.moderator); else back to the login form."""
+
+    @functools.wraps(view)
+    def wrapped(*args: t.Any, **kwargs: t.Any) -> t.Any:
+        moderator = current_moderator()
+        if moderator is None:
+            if wants_json() or request.method == "POST":
+                raise Unauthorized("Your session has ended; log in again.")
+            return redirect(url_for(".index"))
+        g.moderator = moderator
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.errorhandler(ApiError)
+def _api_error(e: ApiError) -> t.Any:
+    if wants_json():
+        response = jsonify({"error": e.code, "message": e.message, **(
+            {"fields": e.fields} if e.fields else {})})
+        return response, e.status
+    return render_template("review_error.html", status=e.status, message=e.message,
+                           csrf=csrf_token()), e.status
+
+
+def age(iso: str | None, now: dt.datetime | None = None) -> str:
+    """'5 min ago' for a card."""
+    if not iso:
+        return ""
+    then = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    seconds = max(0, int(((now or dt.datetime.now(dt.UTC)) - then).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit} ago"
+    return "just now"
+
+
+def _tab(value: str | None) -> str:
+    status = value or "pending"
+    if status not in TABS:
+        raise BadRequest(f"status must be one of {', '.join(TABS)}.")
+    return status
+
+
+def _page(revealed: dict[int, str | None] | None = None) -> str:
+    status = _tab(request.args.get("status") or request.form.get("tab"))
+    site = request.args.get("site") or request.form.get("site") or None
+    page = moderation.list_queue(g.moderator, status=status, site_key=site, article_key=None,
+                                 limit=PAGE_SIZE, cursor=request.args.get("cursor") or None)
+    items = [serialize.moderation_item(c) for c in page.items]
+    for item in items:
+        item["body_html"] = sanitize_html(item["body_html"])  # stored sanitised; checked again
+    return render_template(
+        "review.html", moderator=g.moderator, items=items, status=status, site=site,
+        next_cursor=page.next_cursor, counts=moderation.status_counts(g.moderator, site),
+        sites=moderation.moderator_sites(g.moderator), tabs=TABS, labels=LABELS, verbs=VERBS,
+        transitions=moderation.TRANSITIONS, revealed=revealed or {}, age=age,
+        csrf=csrf_token(),
+    )
+
+
+@bp.get("/")
+def index() -> t.Any:
+    moderator = current_moderator()
+    if moderator is None:
+        return render_template("review_login.html", csrf=csrf_token(), error=None)
+    g.moderator = moderator
+    return _page()
+
+
+@bp.post("/login")
+@limiter.limit("20 per minute")
+def login() -> t.Any:
+    token = (request.form.get("token") or "").strip()
+    moderator = moderation.authenticate(token) if len(token) <= 200 else None
+    if moderator is None:
+        return render_template("review_login.html", csrf=csrf_token(),
+                               error="That token is not valid. Check it and try again."), 401
+    session.clear()  # a new session id and CSRF token: nothing from before the login survives
+    session["mod"] = moderator.token_hash
+    session["at"] = int(time.time())
+    csrf_token()
+    return redirect(url_for(".index"), 303)
+
+
+@bp.get("/login")
+def login_form() -> t.Any:
+    return redirect(url_for(".index"), 303)
+
+
+@bp.post("/logout")
+def logout() -> t.Any:
+    session.clear()
+    return redirect(url_for(".index"), 303)
+
+
+def _back() -> t.Any:
+    tab = request.form.get("tab")
+    site = request.form.get("site") or None
+    return redirect(url_for(".index", status=tab if tab in TABS else None, site=site), 303)
+
+
+def _counts() -> dict[str, int]:
+    return moderation.status_counts(g.moderator, request.form.get("site") or None)
+
+
+@bp.post("/comments/<int:comment_id>/status")
+@login_required
+def set_status(comment_id: int) -> t.Any:
+    status = request.form.get("status") or ""
+    if status not in STATUSES:
+        raise BadRequest(f"status must be one of {', '.join(STATUSES)}.")
+    comment = moderation.update_comment(g.moderator, comment_id, status=status)
+    if wants_json():
+        return {"id": comment.id, "status": comment.status, "counts": _counts()}
+    return _back()
+
+
+@bp.post("/comments/<int:comment_id>/reveal")
+@login_required
+def reveal(comment_id: int) -> t.Any:
+    email = serialize.revealed_email(moderation.reveal_email(g.moderator, comment_id))["email"]
+    if wants_json():
+        return {"email": email}
+    return _page(revealed={comment_id: email or "no address stored"})
+
+
+@bp.post("/bulk")
+@login_required
+def bulk() -> t.Any:
+    raw = request.form.getlist("ids")
+    if not raw:
+        raise BadRequest("Select at least one comment first.")
+    if len(raw) > moderation.BULK_MAX or not all(x.isascii() and x.isdigit() and len(x) < 19
+                                                  for x in raw):
+        raise BadRequest("The selection is not valid.")
+    status = request.form.get("status") or ""
+    if status not in STATUSES:
+        raise BadRequest(f"status must be one of {', '.join(STATUSES)}.")
+    updated = moderation.bulk_status(g.moderator, [int(x) for x in raw], status)
+    if wants_json():
+        return {"updated": updated, "counts": _counts()}
+    return _back()
+
