@@ -50,10 +50,13 @@ def init_extensions(app: Flask) -> None:
 
 
 def register(app: Flask) -> None:
+    from . import logs, metrics
     from .cli import register_commands
     from .errors import register_error_handlers
     from .views import register_blueprints
 
+    logs.init_app(app)
+    metrics.init_app(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, redirect, request
 
 from .. import comments, serialize
+from .. import metrics
 from ..errors import BadRequest
 from ..extensions import limiter
 from ..spam import formtoken
@@ -67,6 +68,7 @@ def submit(site: str, article: str) -> t.Any:
         return_to = checked_return_to(sub.return_to, site_obj.origins)
     client = comments.Client(ip=request.remote_addr, user_agent=request.user_agent.string)
     comment, edit_token = comments.submit(site, article, sub, client)
+    metrics.submission(comment.status)
     if sub.is_form:
         anchor = f"#comment-{comment.id}" if comment.status == "approved" else "#comment-pending"
         return redirect(return_to.split("#")[0] + anchor, 303)
