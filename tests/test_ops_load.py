@@ -56,5 +56,6 @@ def test_redis_stop_falls_back_to_local_limits_and_resumes(stack):
     assert "no answer" not in result["classes"], result
     assert result["burst_during_outage"].get(429, 0) > 0, result  # limits still hold
     assert result["limits_resumed_in_redis_after_seconds"] is not None, result
-    assert result["burst_after"].get(201, 0) <= 5 and result["burst_after"].get(429, 0) > 0
+    assert result["burst_after"].get(429, 0) > 0, result
+    assert result["burst_after_counted_in_redis"], result  # shared limits again
     assert_nothing_acknowledged_was_lost(result)
