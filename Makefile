@@ -56,3 +56,14 @@ bench: install-test
 		|| echo "could not install wrk: using the Python load client"; \
 	fi
 	$(BIN)/python bench/read_path.py $(BENCH_ARGS)
+# Load and faults against gunicorn (2 workers) over a private PostgreSQL and Redis on loopback:
+# 60 s of each scenario; prints the table kept in bench/README.md. A 4-6 s version runs in
+# the test suite (tests/test_ops_load.py).
+loadtest: install-test
+	$(BIN)/python -m bench.loadtest --duration 60 --outage 5
+
+# 10,000 vs 1,000,000 comments on the PostgreSQL server at COMMENTSVC_SCALE_URI
+# (default postgresql+psycopg://postgres@127.0.0.1:5432): creates commentsvc_scale{,_small}.
+.PHONY: scale
+scale: install-test
+	$(BIN)/python -m bench.scale

@@ -14,7 +14,7 @@ import typing as t
 import unicodedata
 
 from flask import Flask, Response, g, jsonify, render_template, request, url_for
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -217,6 +217,9 @@ def handle_unexpected(e: Exception) -> Response:
     ):
         log.error("database unavailable: %s", type(e.orig).__name__ if hasattr(e, "orig") else e)
         return handle_api_error(ServiceUnavailable("The database is briefly unavailable."))
+    if isinstance(e, DataError):  # e.g. a NUL character, which PostgreSQL text cannot hold
+        log.warning("database refused a value: %s", type(e.orig).__name__)
+        return handle_api_error(BadRequest("The request holds a value that cannot be stored."))
     log.exception("unhandled error")
     return _answer(500, "internal_error", "Something went wrong on our side.")
 

@@ -1,19 +1,62 @@
-"""gunicorn settings; every one can be overridden with GUNICORN_* style flags or env below.
+"""gunicorn settings, read from COMMENTSVC_* variables; command-line flags still win.
 
-    gunicorn -c python:commentsvc.gunicorn_conf wsgi:app
+    gunicorn -c python:commentsvc.gunicorn_conf commentsvc.wsgi_app:app
+
+COMMAND is that command: docker-compose.yml runs it and the load tests start it, and a test
+checks that they agree. With PROMETHEUS_MULTIPROC_DIR set, the directory is emptied when the
+arbiter starts and each exiting worker's live gauges are dropped, so /metrics adds up the
+workers that exist.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import typing as t
+from pathlib import Path
+
+COMMAND = ["gunicorn", "-c", "python:commentsvc.gunicorn_conf", "commentsvc.wsgi_app:app"]
+
+# The variables read here (besides the app's COMMENTSVC_<CONFIG KEY> ones).
+ENV_VARS = ("COMMENTSVC_BIND", "COMMENTSVC_WORKERS", "COMMENTSVC_WORKER_TIMEOUT",
+            "COMMENTSVC_ACCESS_LOG")
+
+
+def default_workers(cpus: int | None = None) -> int:
+    """2 × CPUs + 1, at most 9: each worker holds its own database connections."""
+    return min(2 * (cpus or multiprocessing.cpu_count()) + 1, 9)
+
 
 bind = os.environ.get("COMMENTSVC_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("COMMENTSVC_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 9)))
-timeout = int(os.environ.get("COMMENTSVC_WORKER_TIMEOUT", 30))
+workers = int(os.environ.get("COMMENTSVC_WORKERS") or default_workers())
+# A request waits at most DATABASE_CONNECT_TIMEOUT (5 s) for the database, so 30 s only
+# catches a stuck worker.
+timeout = int(os.environ.get("COMMENTSVC_WORKER_TIMEOUT") or 30)
 graceful_timeout = 20
 keepalive = 5
 max_requests = 5000
 max_requests_jitter = 500
-accesslog = "-"
+accesslog = os.environ.get("COMMENTSVC_ACCESS_LOG") or "-"
 errorlog = "-"
+logger_class = "commentsvc.logs.AccessLogger"  # JSON lines, no client address
+# gunicorn 27's control socket lives at one path per user: several servers on one host (tests,
+# benchmarks) would fight over it, and nothing here uses it.
+control_socket_disable = True
+
+
+def on_starting(server: t.Any) -> None:
+    """Start metrics from an empty directory: stale files would add old counts."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        path = Path(directory)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(server: t.Any, worker: t.Any) -> None:
+    """Drop a dead worker's live gauges from the multiprocess metrics."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -21,7 +21,7 @@ import secrets
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from .comments import article_for, bump_article, fingerprint
@@ -148,9 +148,9 @@ def list_queue(moderator: Moderator, status: str | None, site_key: str | None,
         query = query.where(Article.key == article_key)
     if cursor:
         when, ident = _decode_cursor(cursor)
-        query = query.where(
-            (Comment.created_at < when) | ((Comment.created_at == when) & (Comment.id < ident))
-        )
+        # A row comparison, so PostgreSQL seeks ix_comments_queue (status, created_at, id)
+        # instead of filtering every newer row: page 1,000 costs what page 1 does.
+        query = query.where(tuple_(Comment.created_at, Comment.id) < tuple_(when, ident))
     rows = list(
         db.session.scalars(query.order_by(Comment.created_at.desc(), Comment.id.desc())
                            .limit(limit + 1))

@@ -7,6 +7,7 @@ import typing as t
 
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import DEFAULTS, check_production, finish_config
@@ -38,8 +39,23 @@ def _sqlite_pragmas(dbapi_connection: t.Any, connection_record: t.Any) -> None:
     cursor.close()
 
 
+def _release_session(exc: BaseException | None) -> None:
+    """End the request's session even when its connection died (the database restarted).
+
+    Registered after flask-sqlalchemy's teardown, so it runs first: a failed ROLLBACK here
+    would otherwise escape from flask-sqlalchemy's and turn a finished answer into a 500.
+    """
+    try:
+        db.session.close()
+    except SQLAlchemyError as e:
+        logging.getLogger(__name__).warning("dropping a dead database connection: %s",
+                                            type(e).__name__)
+        db.session().invalidate()
+
+
 def init_extensions(app: Flask) -> None:
     db.init_app(app)
+    app.teardown_appcontext(_release_session)
     migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"])
     limiter.init_app(app)
     _reset_limiter_fallback()
@@ -63,10 +79,13 @@ def _reset_limiter_fallback() -> None:
 
 
 def register(app: Flask) -> None:
+    from . import logs, metrics
     from .cli import register_commands
     from .errors import register_error_handlers
     from .views import register_blueprints
 
+    logs.init_app(app)
+    metrics.init_app(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)

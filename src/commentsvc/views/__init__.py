@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import typing as t
+
 from flask import Flask
-from werkzeug.routing import PathConverter
+from werkzeug.routing import IntegerConverter, PathConverter
 
 
 class ArticleKeyConverter(PathConverter):
@@ -13,10 +15,22 @@ class ArticleKeyConverter(PathConverter):
     part_isolating = False
 
 
+class RowIdConverter(IntegerConverter):
+    """An id; a number beyond the database's integer column becomes 0, which names nothing.
+
+    (A `max=` bound would answer 404 for GET but 405 for the other methods of the same path.)
+    """
+
+    def to_python(self, value: str) -> int:
+        number = int(super().to_python(value))
+        return number if number <= 2**31 - 1 else 0
+
+
 def register_blueprints(app: Flask) -> None:
     from . import actions, api, embed, moderation, ops, review
 
     app.url_map.converters["article"] = ArticleKeyConverter
+    app.url_map.converters["int"] = RowIdConverter
     app.register_blueprint(api.bp)
     app.register_blueprint(moderation.bp)
     app.register_blueprint(embed.bp)

@@ -9,7 +9,7 @@ import unicodedata
 
 from flask import Blueprint, Response, current_app, g, redirect, request
 
-from .. import authors, comments, feed, serialize
+from .. import authors, comments, feed, metrics, serialize
 from ..cache import lru_for
 from ..errors import BadRequest
 from ..extensions import limiter
@@ -113,6 +113,7 @@ def submit(site: str, article: str) -> t.Any:
     sub = validate_submission(body)
     client = comments.Client(ip=request.remote_addr, user_agent=request.user_agent.string)
     comment, edit_token = comments.submit(site, article, sub, client)
+    metrics.submission(comment.status)
     if return_to is not None:
         anchor = f"#comment-{comment.id}" if comment.status == "approved" else "#comment-pending"
         return redirect(return_to.split("#")[0] + anchor, 303)

@@ -1,11 +1,12 @@
-"""Operations endpoints: liveness and readiness."""
+"""Operations endpoints: liveness, readiness, Prometheus metrics, the OpenAPI document."""
 
 from __future__ import annotations
 
 import typing as t
 
-from flask import Blueprint
+from flask import Blueprint, Response
 
+from .. import metrics, openapi
 from ..extensions import limiter
 from ..health import check_database, check_rate_limit_storage
 
@@ -24,3 +25,14 @@ def readyz() -> t.Any:
     ok = all(v in ("ok", "disabled") for v in checks.values())
     headers = {} if ok else {"Retry-After": "5"}
     return {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503, headers
+
+
+@bp.get("/metrics")
+def prometheus_metrics() -> t.Any:
+    body, content_type = metrics.render()
+    return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> t.Any:
+    return openapi.document()

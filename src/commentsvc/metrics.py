@@ -1,0 +1,169 @@
+"""Prometheus metrics: submissions, moderation actions, outbox, request latency.
+
+    metrics.init_app(app)                 # latency per endpoint, moderation actions
+    metrics.submission(comment.status)    # in the submit view
+    body, content_type = metrics.render() # the /metrics answer
+
+Under gunicorn, set PROMETHEUS_MULTIPROC_DIR to an empty directory: each worker writes its
+counters there and a scrape of any worker adds them up (gunicorn_conf marks dead workers).
+Without it, the process's default registry is used. Outbox figures are read from the database
+at scrape time, so they are the same whichever worker answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import typing as t
+
+from flask import Flask, Response, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from .extensions import db
+from .models import ModerationEvent, OutboxMessage, utcnow
+
+log = logging.getLogger(__name__)
+
+SUBMISSIONS = Counter(
+    "commentsvc_submissions", "Comments stored, by the status they were given.", ["verdict"]
+)
+MODERATION_ACTIONS = Counter(
+    "commentsvc_moderation_actions",
+    "Audited moderation actions (status changes, edits, deletions, reveals), by action and result.",
+    ["action", "status"],
+)
+REQUESTS = Counter(
+    "commentsvc_requests", "HTTP requests answered, by endpoint and status class.",
+    ["endpoint", "method", "status"],
+)
+LATENCY = Histogram(
+    "commentsvc_request_duration_seconds", "Time to answer a request, by endpoint.",
+    ["endpoint", "method"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+
+
+def submission(status: str) -> None:
+    """Count one stored submission by its status (approved, pending, spam, rejected)."""
+    SUBMISSIONS.labels(verdict=status).inc()
+
+
+def _start_timer() -> None:
+    g.metrics_started = time.perf_counter()
+
+
+def _observe(response: Response) -> Response:
+    started = g.pop("metrics_started", None)
+    if started is not None:
+        endpoint = request.url_rule.endpoint if request.url_rule else "unmatched"
+        LATENCY.labels(endpoint, request.method).observe(time.perf_counter() - started)
+        REQUESTS.labels(endpoint, request.method, f"{response.status_code // 100}xx").inc()
+    return response
+
+
+# Moderation actions are counted from the audit events themselves, once their transaction
+# commits, so every path (API, review page, CLI, bulk) is counted and rollbacks are not.
+_PENDING = "commentsvc_metrics_actions"
+
+
+def _remember_action(mapper: t.Any, connection: t.Any, target: ModerationEvent) -> None:
+    if target.action == "submit":
+        return  # counted as a submission
+    session = Session.object_session(target)
+    if session is not None:
+        session.info.setdefault(_PENDING, []).append((target.action, target.to_status or ""))
+
+
+def _count_actions(session: Session) -> None:
+    for action, status in session.info.pop(_PENDING, []):
+        MODERATION_ACTIONS.labels(action=action, status=status).inc()
+
+
+def _forget_actions(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def _listen_once(target: t.Any, name: str, fn: t.Callable[..., t.Any]) -> None:
+    if not event.contains(target, name, fn):
+        event.listen(target, name, fn)
+
+
+class OutboxCollector:
+    """Outbox backlog and failures, queried at scrape time."""
+
+    def collect(self) -> t.Iterator[GaugeMetricFamily]:
+        up = GaugeMetricFamily("commentsvc_outbox_up", "1 when the outbox could be read.")
+        try:
+            backlog, failed, oldest = outbox_stats()
+        except SQLAlchemyError as e:
+            db.session.rollback()
+            log.warning("metrics: outbox unreadable: %s", type(e).__name__)
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        yield GaugeMetricFamily("commentsvc_outbox_backlog",
+                                "Notifications waiting to be sent.", value=backlog)
+        yield GaugeMetricFamily("commentsvc_outbox_failed",
+                                "Notifications given up on after their retries.", value=failed)
+        yield GaugeMetricFamily("commentsvc_outbox_oldest_pending_seconds",
+                                "Age of the oldest notification waiting.", value=oldest)
+
+
+def outbox_stats() -> tuple[int, int, float]:
+    """Waiting count, failed count, age in seconds of the oldest waiting message.
+
+    This read-only query lives here rather than in notify.py so the metrics need nothing
+    from the worker's module.
+    """
+    waiting = (OutboxMessage.sent_at.is_(None)) & (OutboxMessage.failed_at.is_(None))
+    backlog, oldest = db.session.execute(
+        select(func.count(), func.min(OutboxMessage.created_at)).where(waiting)
+    ).one()
+    failed = db.session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.failed_at.is_not(None))
+    )
+    db.session.rollback()
+    age = 0.0
+    if oldest is not None:
+        age = max(0.0, (utcnow() - oldest).total_seconds())
+    return int(backlog), int(failed or 0), age
+
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def render() -> tuple[bytes, str]:
+    """The Prometheus text of this process, or of every gunicorn worker in multiprocess mode."""
+    registry = CollectorRegistry(auto_describe=False)
+    if multiprocess_dir():
+        from prometheus_client import multiprocess
+
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry.register(REGISTRY)  # type: ignore[arg-type]
+    registry.register(OutboxCollector())  # type: ignore[arg-type]
+    return generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+def init_app(app: Flask) -> None:
+    """Time every request and count moderation actions when they commit."""
+    app.before_request(_start_timer)
+    app.after_request(_observe)
+    _listen_once(ModerationEvent, "after_insert", _remember_action)
+    _listen_once(Session, "after_commit", _count_actions)
+    _listen_once(Session, "after_rollback", _forget_actions)
