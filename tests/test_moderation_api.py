@@ -124,8 +124,8 @@ def test_a_reason_with_an_unchanged_status_is_still_kept(actions, mod, client):
     cid = actions.post().json["id"]
     assert actions.moderate(mod, cid, status="pending", reason="looked at it").status_code == 200
     history = client.get(f"/api/v1/moderation/comments/{cid}", headers=auth(mod)).json["history"]
-    assert [(e["action"], e["reason"]) for e in history] == [("submit", None),
-                                                            ("note", "looked at it")]
+    assert [e["action"] for e in history] == ["submit", "note"]
+    assert history[1]["reason"] == "looked at it"
 
 
 def test_an_edit_may_not_duplicate_another_comment_of_the_same_person(actions, mod):

@@ -57,7 +57,7 @@ def test_held_comment_is_posted_signed_without_the_address(app_factory):
         cid, "demo", "hello-world", "pending")
     assert comment["author"]["email_masked"] == "a•••@example.org"
     assert comment["body"] == "Hi <b>there</b>"
-    assert comment["spam"] == {"score": 0.0, "reasons": []}
+    assert comment["spam"] == {"score": 0.1, "reasons": ["no form token"]}
 
 
 def test_a_tampered_body_does_not_verify(app_factory):

@@ -37,10 +37,10 @@ def test_worker_once_from_the_command_line(app_factory):
         actions.site("demo")
         runner = app.test_cli_runner()
         runner.invoke(args=["moderator", "add", "m", "--site", "demo", "--email", "m@example.org"])
-        assert runner.invoke(args=["worker", "--once"]).output.strip() == "nothing due"
+        assert runner.invoke(args=["worker", "--once"]).stdout.strip() == "nothing due"
         actions.post()
         result = runner.invoke(args=["worker", "--once"])
-        assert result.exit_code == 0 and result.output.strip() == "2 sent"
+        assert result.exit_code == 0 and result.stdout.strip() == "2 sent"
     assert len(inbox.received) == 1
 
 

@@ -193,3 +193,13 @@ def test_the_trained_filter_judges_real_comments_through_the_endpoint(app, actio
     assert caught["status"] == "spam"
     assert any(r.startswith("learned filter: spam probability") for r in caught["spam"]["reasons"])
     assert items[posted_ham.json["id"]]["status"] == "approved"
+
+
+@pytest.mark.parametrize(("light", "heavy"), [(0.3, 1.0), (0.1, 0.3), (1.0, 3.0)])
+def test_lighter_smoothing_lets_a_rare_spam_token_speak_louder(light, heavy):
+    model = bayes.train_model([({"dom:spam.example"}, True)] * 2 + [({"w:x"}, True)] * 18
+                              + [({"w:song"}, False)] * 20)
+    rare = {"dom:spam.example"}
+    assert 0 < bayes.log_odds(model, rare, heavy) < bayes.log_odds(model, rare, light)
+    assert bayes.log_odds(model, {"w:never-seen"}, light) == 0.0  # unseen tokens say nothing
+    assert bayes.log_odds(model, rare) == bayes.log_odds(model, rare, bayes.ALPHA)

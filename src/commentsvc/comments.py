@@ -287,6 +287,8 @@ def thread_head(site_key: str, article_key: str, now: dt.datetime | None = None)
 
     :raises NotFound: unknown site.
     """
+    if not SITE_KEY_RE.fullmatch(site_key):  # never a site: NUL and junk stay away from the DB
+        raise NotFound(f"There is no site {site_key[:63]!r}.")
     row = db.session.connection().execute(
         _head_statement(), {"site_key": site_key, "article_key": article_key}
     ).first()

@@ -112,6 +112,7 @@ ERRORS = {
     413: "Body over the size limit.", 415: "Unsupported content type.",
     422: "Some fields are not valid.", 429: "Rate limited; see Retry-After.",
     503: "A dependency is briefly unavailable; see Retry-After.",
+    405: "Method not allowed here.", 410: "The link is no longer valid.",
 }
 
 
@@ -223,7 +224,11 @@ def _public_paths() -> J:
                                        "schema": STR}]),
         },
         "/embed.js": {"get": op("The embeddable widget.", "embed", {
-            "200": other("application/javascript", "The script.")})},
+            "200": other("text/javascript", "The script."),
+            "304": {"description": "Not modified (If-None-Match)."}})},
+        "/embed.css": {"get": op("The widget's and the embed page's styles.", "embed", {
+            "200": other("text/css", "The stylesheet."),
+            "304": {"description": "Not modified (If-None-Match)."}})},
         "/embed/{site}/{article}": {"get": op(
             "The thread and form as a page that works without JavaScript.", "embed", {
                 "200": other("text/html", "The page."),
@@ -285,6 +290,55 @@ def _moderation_paths() -> J:
         "/moderate/": {"get": op("The review page for people (token login, queue, one-key "
                                  "actions).", "moderation", {"200": other("text/html", "The page."),
                                                             "302": {"description": "To log in."}})},
+        **_browser_paths(),
+    }
+
+
+def pages(*codes: int) -> J:
+    """Answers of a page for people: HTML (or the JSON error shape), redirects after a POST."""
+    out: J = {}
+    for code in sorted({200, 400, 503, *codes}):
+        if code in (302, 303):
+            out[str(code)] = {"description": "On to the next page.",
+                              "headers": {"Location": {"schema": STR}}}
+        else:
+            out[str(code)] = {"description": ERRORS.get(code, "The page."), "content": {
+                "text/html": {"schema": STR}, "application/json": {"schema": ref("Error")}}}
+    return out
+
+
+def _form(*fields: str) -> J:
+    schema = {"type": "object", "properties": {f: STR for f in fields},
+              "additionalProperties": STR}
+    return {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": schema}}}
+
+
+def _browser_paths() -> J:
+    """The review page's form routes (session cookie + CSRF token) and the one-click mail links."""
+    write = (302, 303, 401, 403, 404, 405, 409, 413, 415, 422, 429)
+    return {
+        "/moderate/login": {
+            "get": op("The login form.", "review", pages(302, 303)),
+            "post": op("Log in with a moderator token; sets the session cookie.", "review",
+                       pages(*write), requestBody=_form("token", "csrf_token")),
+        },
+        "/moderate/logout": {"post": op("Log out.", "review", pages(*write),
+                                        requestBody=_form("csrf_token"))},
+        "/moderate/comments/{comment_id}/status": {"post": op(
+            "Change a comment's status from the review page.", "review", pages(*write),
+            [COMMENT_ID], requestBody=_form("status", "csrf_token"))},
+        "/moderate/comments/{comment_id}/reveal": {"post": op(
+            "Reveal a comment's address on the review page (audited).", "review", pages(*write),
+            [COMMENT_ID], requestBody=_form("csrf_token"))},
+        "/moderate/bulk": {"post": op("Change the status of the selected comments.", "review",
+                                      pages(*write), requestBody=_form("status", "csrf_token"))},
+        "/moderate/mail/{token}": {"get": op(
+            "A one-click link from a notification mail: shows a confirmation, changes nothing.",
+            "notifications", pages(404, 405, 410),
+            [path_param("token", STR, "The signed link token.", "x")])},
+        "/moderate/mail/": {"post": op(
+            "Carry out a one-click link's action (the signed token is in the form body).",
+            "notifications", pages(*write, 410), requestBody=_form("token"))},
     }
 
 
