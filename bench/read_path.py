@@ -62,7 +62,7 @@ def seed(uri: str) -> None:
     import flask_migrate
 
     from commentsvc import create_app
-    from commentsvc.comments import save_site
+    from commentsvc.sites import save_site
 
     app = create_app({**CONFIG, "SQLALCHEMY_DATABASE_URI": uri})
     with app.app_context():

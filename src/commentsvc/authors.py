@@ -16,10 +16,10 @@ import hmac
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from .comments import ID_MAX, bump_article, fingerprint
+from .comments import bump_article, fingerprint
 from .errors import BadEditToken, Duplicate, EditWindowClosed, NotFound
 from .extensions import db
-from .models import Comment, ModerationEvent, utcnow
+from .models import ID_MAX, Comment, ModerationEvent, utcnow
 from .privacy import keys
 from .render import render_body
 

@@ -14,10 +14,10 @@ import typing as t
 
 import click
 from flask import Flask, current_app
-from werkzeug.serving import run_simple
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from werkzeug.serving import run_simple
 
-from . import comments, moderation
+from . import moderation, retention, sites
 from .importers import IMPORTERS, ImportFailed, export
 from .models import MODERATION_MODES
 
@@ -34,7 +34,7 @@ moderator_cli = AppGroup("moderator", help="Manage moderators and their tokens."
 def site_add(key: str, origins: tuple[str, ...], mode: str | None, name: str | None) -> None:
     """Add a site, or add origins to (and set the mode of) an existing one."""
     try:
-        site, created = comments.save_site(key, list(origins), mode, name)
+        site, created = sites.save_site(key, list(origins), mode, name)
     except ValueError as e:
         raise click.UsageError(str(e)) from None
     verb = "added" if created else "updated"
@@ -83,7 +83,7 @@ def moderator_revoke(name: str) -> None:
               default=("http://127.0.0.1:5000", "http://localhost:5000"), show_default=True)
 def demo(origins: tuple[str, ...]) -> None:
     """Create the demo site and a demo moderator (idempotent); print where to look."""
-    comments.save_site("demo", list(origins), None, "The Daily Demo")
+    sites.save_site("demo", list(origins), None, "The Daily Demo")
     name = "demo-moderator"
     if name in {m.name for m in moderation.list_moderators()}:
         click.echo(f"moderator {name} exists (its token was printed when it was created; "
@@ -176,7 +176,7 @@ def export_cmd(site: str, with_emails: bool) -> None:
 @click.option("--email", "address", required=True, help="Erase every comment of this address.")
 def erase(address: str) -> None:
     """Erase every comment of one address; replies by others stay, moved up a level."""
-    result = comments.erase_person(address)
+    result = retention.erase_person(address)
     click.echo(f"erased {result.erased} comment{'' if result.erased == 1 else 's'}; "
                f"{result.reattached} repl{'y' if result.reattached == 1 else 'ies'} kept")
 
@@ -296,7 +296,7 @@ def spam_train(file: t.IO[str]) -> None:
               help="Erase comments marked spam more than this many days ago.")
 def purge(days: int) -> None:
     """Erase old spam for good."""
-    removed = comments.purge_spam(days)
+    removed = retention.purge_spam(days)
     click.echo(f"purged {removed} spam comments older than {days} days")
 
 
@@ -323,7 +323,7 @@ def site_set(key: str, max_links: int | None, disallowed: tuple[str, ...],
              webhook_url: str | None, mode: str | None) -> None:
     """Set a site's abuse rules and options; word and block lists replace the old ones."""
     try:
-        site = comments.set_site_options(
+        site = sites.set_site_options(
             key, max_links=max_links, disallowed_words=disallowed or None,
             moderation_words=moderation_words or None, blocked_emails=emails or None,
             blocked_ip_prefixes=prefixes or None, close_after_days=close_after_days,

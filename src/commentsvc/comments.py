@@ -12,22 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import ipaddress
-import re
 import secrets
 import time
 import typing as t
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import notify
 from .errors import CommentsClosed, Duplicate, NotFound, TooFast
 from .extensions import db
-from .models import Article, Comment, ModerationEvent, Site, utcnow
+from .models import SITE_KEY_RE, Article, Comment, ModerationEvent, Site, utcnow
 from .privacy import Keys, ip_prefix, keys
 from .render import render_body
 from .spam.checks import Context
@@ -398,184 +395,7 @@ def article_counts(site_key: str, article_keys: list[str]) -> dict[str, int]:
     return {key: found.get(key, 0) for key in article_keys}
 
 
-SITE_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-
-
-def normalize_origin(value: str) -> str:
-    """scheme://host[:port] in lower case, without path; default ports dropped.
-
-    :raises ValueError: for anything that is not an http(s) origin.
-    """
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{value!r} is not an http(s) origin such as https://blog.example")
-    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
-        raise ValueError(f"{value!r} must be an origin only: scheme, host and port")
-    port = parts.port
-    default = {"http": 80, "https": 443}[parts.scheme]
-    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
-
-
-def save_site(key: str, origins: list[str], moderation: str | None = None,
-              name: str | None = None) -> tuple[Site, bool]:
-    """Create a site, or update the origins and mode of an existing one; True if created.
-
-    :raises ValueError: for a bad key or origin.
-    """
-    if not SITE_KEY_RE.match(key):
-        raise ValueError("a site key is 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit")
-    normalized = [normalize_origin(o) for o in origins]
-    site = db.session.scalar(select(Site).where(Site.key == key))
-    created = site is None
-    if site is None:
-        site = Site(key=key, name=name or key, origins=normalized, moderation=moderation or "all")
-        db.session.add(site)
-    else:
-        if normalized:
-            site.origins = sorted(set(site.origins) | set(normalized))
-        if moderation:
-            site.moderation = moderation
-        if name:
-            site.name = name
-    db.session.commit()
-    return site, created
-
-
-def purge_spam(days: int, now: dt.datetime | None = None) -> int:
-    """Erase comments that are spam and older than `days`; how many went."""
-    cutoff = (now or utcnow()) - dt.timedelta(days=days)
-    result = db.session.execute(
-        delete(Comment).where(Comment.status == "spam", Comment.created_at < cutoff)
-    )
-    db.session.commit()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def set_site_options(key: str, *, max_links: int | None = None,
-                     disallowed_words: t.Sequence[str] | None = None,
-                     moderation_words: t.Sequence[str] | None = None,
-                     blocked_emails: t.Sequence[str] | None = None,
-                     blocked_ip_prefixes: t.Sequence[str] | None = None,
-                     close_after_days: int | None = None, max_depth: int | None = None,
-                     webhook_url: str | None = None, moderation: str | None = None) -> Site:
-    """Store a site's abuse rules and options; a given list replaces the old one.
-
-    :raises ValueError: for an unknown site, a bad address, network or URL.
-    """
-    from .validation import check_email, check_url
-
-    site = db.session.scalar(select(Site).where(Site.key == key))
-    if site is None:
-        raise ValueError(f"there is no site {key!r}")
-    if max_links is not None:
-        site.max_links = max_links
-    if disallowed_words is not None:
-        site.disallowed_words = _word_list(disallowed_words)
-    if moderation_words is not None:
-        site.moderation_words = _word_list(moderation_words)
-    if blocked_emails is not None:
-        k = keys()
-        hashes = []
-        for address in blocked_emails:
-            if address.strip():
-                try:
-                    hashes.append(k.email_hash(check_email(address.strip())))
-                except ValueError as e:
-                    raise ValueError(f"--block-email {address!r}: {e}") from None
-        site.blocked_emails = sorted(set(hashes))  # keyed hashes only: no address is stored
-    if blocked_ip_prefixes is not None:
-        networks = []
-        for prefix in blocked_ip_prefixes:
-            if prefix.strip():
-                try:
-                    networks.append(str(ipaddress.ip_network(prefix.strip(), strict=False)))
-                except ValueError:
-                    raise ValueError(f"--block-ip {prefix!r} is not an IP address or network") \
-                        from None
-        site.blocked_ip_prefixes = sorted(set(networks))
-    if close_after_days is not None:
-        site.close_after_days = close_after_days or None
-    if max_depth is not None:
-        site.max_depth = max_depth
-    if webhook_url is not None:
-        if webhook_url.strip():
-            try:
-                site.webhook_url = check_url(webhook_url.strip())
-            except ValueError as e:
-                raise ValueError(f"--webhook-url: {e}") from None
-        else:
-            site.webhook_url = None
-    if moderation is not None:
-        site.moderation = moderation
-    db.session.commit()
-    return site
-
-
-def _word_list(words: t.Sequence[str]) -> list[str]:
-    return sorted({w.strip() for w in words if w.strip()}, key=str.casefold)
-
-
-@dataclass(frozen=True)
-class Erasure:
-    erased: int  # comments removed
-    reattached: int  # replies of other people moved up to the erased comment's parent
-
-
-def normalize_email(address: str) -> str:
-    """The address as submissions store it (email-validator's normal form), or as given."""
-    from email_validator import EmailNotValidError, validate_email
-
-    try:
-        return str(validate_email(address.strip(), check_deliverability=False).normalized)
-    except EmailNotValidError:  # imported or legacy addresses: match what was hashed
-        return address.strip()
-
-
-def erase_person(address: str, actor: str = "cli") -> Erasure:
-    """Erase every comment of one address (under the current and fallback keys); one transaction.
-
-    Replies by others stay: each moves up to the nearest ancestor that is not erased. Approved
-    counts and versions of the articles touched are kept exact, and an audit event per erased
-    comment records the erasure (without the address).
-    """
-    hashes = keys().email_hashes(normalize_email(address))
-    doomed = list(db.session.scalars(select(Comment).where(Comment.email_hash.in_(hashes))))
-    if not doomed:
-        return Erasure(0, 0)
-    doomed_ids = {c.id for c in doomed}
-    parent_of = {c.id: c.parent_id for c in doomed}
-
-    def surviving_ancestor(parent_id: int | None) -> int | None:
-        seen: set[int] = set()
-        while parent_id in doomed_ids and parent_id not in seen:
-            seen.add(parent_id)
-            parent_id = parent_of[parent_id]
-        return None if parent_id in doomed_ids else parent_id
-
-    replies = list(db.session.scalars(
-        select(Comment).where(Comment.parent_id.in_(doomed_ids), Comment.id.not_in(doomed_ids))
-    ))
-    touched: dict[int, int] = {}  # article id -> approved delta
-    for reply in replies:
-        reply.parent_id = surviving_ancestor(reply.parent_id)
-        if reply.status == "approved":
-            touched.setdefault(reply.article_id, 0)
-    for comment in doomed:
-        delta = -1 if comment.status == "approved" else 0
-        touched[comment.article_id] = touched.get(comment.article_id, 0) + delta
-        db.session.add(ModerationEvent(comment_id=comment.id, actor=actor, action="erase",
-                                       from_status=comment.status, to_status=None,
-                                       reason="erased at the author's request"))
-    db.session.flush()  # re-attach replies before their parents go
-    for comment in doomed:
-        db.session.delete(comment)
-    for article_id, delta in touched.items():
-        bump_article(article_id, delta)
-    db.session.commit()
-    return Erasure(len(doomed), len(replies))
 FEED_MAX = 100
-ID_MAX = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: larger ones exist nowhere
 
 
 def feed_comments(head: ThreadHead, limit: int = FEED_MAX) -> list[Comment]:
@@ -591,21 +411,6 @@ def feed_comments(head: ThreadHead, limit: int = FEED_MAX) -> list[Comment]:
     return list(rows)
 
 
-def site_origins(site_key: str) -> list[str] | None:
-    """The allowed origins of a site, or None for an unknown site."""
-    return db.session.scalar(select(Site.origins).where(Site.key == site_key))
-
-
-def comment_site_origins(comment_id: int) -> list[str] | None:
-    """The allowed origins of the site a comment belongs to, or None for an unknown comment."""
-    if not 0 < comment_id <= ID_MAX:
-        return None
-    return db.session.scalar(
-        select(Site.origins)
-        .join(Article, Article.site_id == Site.id)
-        .join(Comment, Comment.article_id == Article.id)
-        .where(Comment.id == comment_id)
-    )
 def article_for(site: Site, key: str) -> Article:
     """The article of a site, created on first use (a moderator may close it before any comment)."""
     return _get_or_create_article(site, key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import typing as t
 
 from sqlalchemy import (
@@ -33,6 +34,8 @@ URL_MAX = 200
 BODY_MAX = 5000
 ARTICLE_KEY_MAX = 512
 USER_AGENT_MAX = 200
+ID_MAX = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: larger ones exist nowhere
+SITE_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")  # a site key, as the contract says
 
 
 def utcnow() -> dt.datetime:

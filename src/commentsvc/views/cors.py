@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask import Response, g, request
 
-from .. import comments
+from .. import sites
 from ..errors import OriginNotAllowed
 
 ALLOW_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
@@ -33,16 +33,16 @@ def _site_origins() -> list[str] | None:
     args = request.view_args or {}
     origins: list[str] | None = None
     if "site" in args:
-        origins = comments.site_origins(args["site"])
+        origins = sites.site_origins(args["site"])
     elif "comment_id" in args:
-        origins = comments.comment_site_origins(args["comment_id"])
+        origins = sites.comment_site_origins(args["comment_id"])
     g.commentsvc_site_origins = origins
     return origins
 
 
 def _normalized(origin: str) -> str | None:
     try:
-        return comments.normalize_origin(origin)
+        return sites.normalize_origin(origin)
     except ValueError:  # "null", opaque or malformed origins are never allowed
         return None
 
