@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from flask import request
+from flask import Flask, Request, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -38,7 +39,25 @@ def rate_limit_key() -> str:
     return addr
 
 
+def is_read() -> bool:
+    """Reads are never rate limited: only submissions are, so skip the limiter's work on them."""
+    return request.method in ("GET", "HEAD", "OPTIONS")
+
+
+class CookieSessionOnDemand(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, opened only when the request carries the cookie.
+
+    Readers and widgets never send one, so the hot read path skips building a signer.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 # Only the key function: constructor arguments would beat RATELIMIT_* settings from the environment.
 limiter = Limiter(key_func=rate_limit_key)
+limiter.request_filter(is_read)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import DEFAULTS, check_production, finish_config
-from .extensions import db, limiter, migrate
+from .extensions import CookieSessionOnDemand, db, limiter, migrate
 
 
 def configure(app: Flask, test_config: t.Mapping[str, t.Any] | None) -> None:
@@ -54,6 +54,7 @@ def _release_session(exc: BaseException | None) -> None:
 
 
 def init_extensions(app: Flask) -> None:
+    app.session_interface = CookieSessionOnDemand()
     db.init_app(app)
     app.teardown_appcontext(_release_session)
     migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"])
