@@ -34,12 +34,11 @@ browser:
 		|| echo "could not install chromium: browser tests will be skipped"; \
 	fi
 
-test: install-test browser
+test: install-test browser lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-test
-	$(BIN)/pip install --quiet ruff mypy
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
 clean:

@@ -70,7 +70,7 @@ def seed(uri: str) -> None:
         save_site("bench", ["https://blog.example"], moderation="none")
     client = app.test_client()
     n = 0
-    for top in range(40):
+    for _top in range(40):
         parent = None
         for depth in range(5):  # a top-level comment and a chain of 4 replies
             n += 1

@@ -20,8 +20,9 @@ import time
 import typing as t
 
 import psycopg
-from bench.harness import commentsvc
 from sqlalchemy import event, text
+
+from bench.harness import commentsvc
 
 SERVER = os.environ.get("COMMENTSVC_SCALE_URI", "postgresql+psycopg://postgres@127.0.0.1:5432")
 # By the comment's rank within its article, so every thread has the same mix: 80% approved,

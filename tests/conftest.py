@@ -188,7 +188,8 @@ CHROMIUM_ARGS = [
 def browser() -> t.Iterator[t.Any]:
     """Debian's headless Chromium driven by Playwright; never a downloaded browser."""
     if not os.path.exists(CHROMIUM):
-        missing_service("Browser", f"install Debian's chromium ({CHROMIUM}); `make test` does as root")
+        missing_service("Browser",
+                        f"install Debian's chromium ({CHROMIUM}); `make test` does as root")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

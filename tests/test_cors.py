@@ -99,7 +99,8 @@ def test_submit_from_a_foreign_page_is_refused(client, posted, kind):
 
 
 def test_submit_from_the_site_or_without_origin_or_from_ourselves_is_accepted(client, posted):
-    ok = client.post(THREAD, json={**BODY, "body": "From the site"}, headers={"Origin": SITE_ORIGIN})
+    ok = client.post(THREAD, json={**BODY, "body": "From the site"},
+                     headers={"Origin": SITE_ORIGIN})
     assert ok.status_code == 201
     assert ok.headers["Access-Control-Allow-Origin"] == SITE_ORIGIN
     assert client.post(THREAD, json={**BODY, "body": "No origin"}).status_code == 201

@@ -38,7 +38,8 @@ def site_add(key: str, origins: tuple[str, ...], mode: str | None, name: str | N
     except ValueError as e:
         raise click.UsageError(str(e)) from None
     verb = "added" if created else "updated"
-    click.echo(f"site {site.key} {verb}: moderation={site.moderation} origins={' '.join(site.origins)}")
+    joined = " ".join(site.origins)
+    click.echo(f"site {site.key} {verb}: moderation={site.moderation} origins={joined}")
 
 
 @moderator_cli.command("add")

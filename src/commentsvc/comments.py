@@ -46,7 +46,7 @@ class Client:
 class Thread:
     site: t.Any  # Site or SiteHead: the fields the public shape needs
     article: t.Any  # Article, ArticleHead or None
-    comments: list[Comment]  # the approved comments of the page's top-level comments, all depths
+    comments: list[t.Any]  # rows of public columns: the page's top-level comments and replies
     count: int
     page: int
     pages: int

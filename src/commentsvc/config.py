@@ -45,11 +45,13 @@ DEFAULTS: dict[str, t.Any] = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "MAX_FORM_MEMORY_SIZE": 64 * 1024,
     "DATABASE_CONNECT_TIMEOUT": 5,
-    "PUBLIC_URL": None,  # e.g. https://comments.example.org, for links in mail; else the request host
+    # The service's public address, e.g. https://comments.example.org, for links in mail.
+    "PUBLIC_URL": None,
     "MIGRATIONS_DIR": None,  # None: the repository's migrations/ folder
     "THREAD_CACHE_SIZE": 512,  # serialised thread pages kept per worker (LRU, keyed by version)
-    "THREAD_CDN_SECONDS": 10,
-    "THREAD_HEAD_TTL": 0,  # seconds a worker may trust an article version without asking (0: never)  # s-maxage: how long a CDN may serve a thread without asking
+    "THREAD_CDN_SECONDS": 10,  # s-maxage: how long a CDN may serve a thread without asking
+    # Seconds a worker may trust an article version without asking the database (0: never).
+    "THREAD_HEAD_TTL": 0,
 }
 
 

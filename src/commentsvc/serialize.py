@@ -17,7 +17,6 @@ from .comments import Thread, comments_open
 from .models import Comment, ModerationEvent
 from .privacy import keys, mask_email
 
-
 ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
 
 

@@ -41,7 +41,8 @@ def save_site(key: str, origins: list[str], moderation: str | None = None,
     :raises ValueError: for a bad key or origin.
     """
     if not SITE_KEY_RE.match(key):
-        raise ValueError("a site key is 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit")
+        raise ValueError("a site key is 1-63 characters of a-z, 0-9 and '-', "
+                         "starting with a letter or digit")
     normalized = [normalize_origin(o) for o in origins]
     site = db.session.scalar(select(Site).where(Site.key == key))
     created = site is None

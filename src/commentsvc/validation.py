@@ -210,7 +210,7 @@ def check_email(value: str) -> str:
         result = validate_email(
             value,
             check_deliverability=deliverability,
-            timeout=float(config["EMAIL_DNS_TIMEOUT"]) if deliverability else None,
+            timeout=int(config["EMAIL_DNS_TIMEOUT"]) if deliverability else None,
             test_environment=False,
         )
     except EmailNotValidError as e:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import typing as t
-
 from flask import Flask
 from werkzeug.routing import IntegerConverter, PathConverter
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import typing as t
-from urllib.parse import urlsplit
-
 import unicodedata
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, g, redirect, request
 
@@ -13,8 +12,8 @@ from .. import authors, comments, feed, metrics, serialize
 from ..cache import lru_for
 from ..errors import BadRequest
 from ..extensions import limiter
-from ..spam import formtoken
 from ..models import ARTICLE_KEY_MAX, BODY_MAX, EMAIL_MAX, NAME_MAX, URL_MAX
+from ..spam import formtoken
 from ..validation import parse_edit, read_body, validate_submission
 from . import cors
 

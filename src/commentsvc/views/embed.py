@@ -58,7 +58,7 @@ def _asset(name: str, mimetype: str) -> Response:
     response.cache_control.max_age = ASSET_MAX_AGE
     response.cache_control.public = True
     response.headers["X-Content-Type-Options"] = "nosniff"
-    return response.make_conditional(request)
+    return t.cast(Response, response.make_conditional(request))
 
 
 @bp.get("/embed.js")
