@@ -160,9 +160,13 @@ def list_queue(moderator: Moderator, status: str | None, site_key: str | None,
     return QueuePage(rows, _encode_cursor(rows[-1]) if more and rows else None)
 
 
-def get_comment(moderator: Moderator, comment_id: int) -> Comment:
-    """:raises NotFound: no such comment. :raises Forbidden: not the moderator's site."""
-    comment = db.session.get(Comment, comment_id)
+def get_comment(moderator: Moderator, comment_id: int, lock: bool = False) -> Comment:
+    """The comment; with `lock`, row-locked on PostgreSQL so two moderators cannot double-count it.
+
+    :raises NotFound: no such comment. :raises Forbidden: not the moderator's site.
+    """
+    query = select(Comment).where(Comment.id == comment_id)
+    comment = db.session.scalar(query.with_for_update() if lock else query)
     if comment is None:
         raise NotFound("There is no such comment.")
     allowed = site_ids_of(moderator)
@@ -214,19 +218,6 @@ BULK_MAX = 200
 REASON_MAX = 500
 
 
-def _load_for_change(moderator: Moderator, comment_id: int) -> Comment:
-    """The comment, row-locked on PostgreSQL so two moderators cannot double-count it."""
-    comment = db.session.scalar(
-        select(Comment).where(Comment.id == comment_id).with_for_update()
-    )
-    if comment is None:
-        raise NotFound("There is no such comment.")
-    allowed = site_ids_of(moderator)
-    if allowed is not None and comment.article.site_id not in allowed:
-        raise Forbidden("You do not moderate this site.")
-    return comment
-
-
 def _edit_body(comment: Comment, moderator: Moderator, body: str, reason: str | None) -> None:
     """Replace the text, render it once, and record the edit; the caller commits.
 
@@ -259,7 +250,7 @@ def update_comment(moderator: Moderator, comment_id: int, status: str | None = N
 
     :raises InvalidTransition: the status may not follow the current one.
     """
-    comment = _load_for_change(moderator, comment_id)
+    comment = get_comment(moderator, comment_id, lock=True)
     before = (comment.status, comment.body)
     if body is not None:
         _edit_body(comment, moderator, body, reason)
@@ -307,7 +298,7 @@ def bulk_status(moderator: Moderator, ids: list[int], to: str, reason: str | Non
 
 def delete_comment(moderator: Moderator, comment_id: int, reason: str | None = None) -> None:
     """Erase a comment; its replies move up to its parent and the audit trail stays."""
-    comment = _load_for_change(moderator, comment_id)
+    comment = get_comment(moderator, comment_id, lock=True)
     was, article_id, parent_id = comment.status, comment.article_id, comment.parent_id
     db.session.execute(
         update(Comment).where(Comment.parent_id == comment.id).values(parent_id=parent_id)
