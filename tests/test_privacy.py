@@ -182,3 +182,19 @@ def test_erase_of_an_unknown_address_changes_nothing(actions):
 
 def test_erase_requires_an_address(runner):
     assert runner.invoke(args=["erase"]).exit_code == 2
+
+
+def test_signed_tokens_survive_a_key_rotation_with_one_fallback_given_as_a_string(app_factory):
+    from commentsvc.spam import formtoken
+
+    old = app_factory(SECRET_KEY="old-key-0123456789")
+    with old.app_context():
+        token = formtoken.issue("demo", "a", now=100.0)
+    rotated = app_factory(SECRET_KEY="new-key-9876543210",
+                          SECRET_KEY_FALLBACKS="old-key-0123456789")
+    with rotated.app_context():
+        stamp = formtoken.read(token, "demo", "a", now=105.0)
+    assert stamp is not None and stamp.age_seconds == 5.0
+    stranger = app_factory(SECRET_KEY="another-key-000000")
+    with stranger.app_context():
+        assert formtoken.read(token, "demo", "a", now=105.0) is None

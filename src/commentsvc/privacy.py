@@ -25,6 +25,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+from itsdangerous import URLSafeSerializer
 
 PURPOSE_EMAIL_HASH = b"commentsvc email hash v1"
 PURPOSE_EMAIL_CIPHER = b"commentsvc email encryption v1"
@@ -95,6 +96,12 @@ class Keys:
 def keys() -> Keys:
     """The keys of the current app."""
     return Keys.from_config(current_app.config)
+
+
+def signer(salt: str) -> URLSafeSerializer:
+    """A serializer signing with SECRET_KEY and accepting tokens signed with any fallback."""
+    # itsdangerous signs with the last key and accepts any: oldest first.
+    return URLSafeSerializer(list(reversed(keys().secrets)), salt=salt)
 
 
 def mask_email(email: str) -> str:

@@ -25,6 +25,7 @@ from .. import moderation
 from ..errors import InvalidTransition
 from ..extensions import db
 from ..models import Comment, Moderator, utcnow
+from ..privacy import signer
 from .outbox import moderates, setting
 
 log = logging.getLogger(__name__)
@@ -68,10 +69,7 @@ class Target:
 
 
 def _serializer() -> URLSafeSerializer:
-    config = current_app.config
-    # itsdangerous signs with the last key and accepts any: oldest first.
-    secrets = [*reversed(config.get("SECRET_KEY_FALLBACKS") or []), config["SECRET_KEY"]]
-    return URLSafeSerializer(secrets, salt=SALT)
+    return signer(SALT)
 
 
 def sign(comment: Comment, moderator: Moderator, action: str, now: dt.datetime | None = None

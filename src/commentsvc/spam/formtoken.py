@@ -14,8 +14,9 @@ import time
 import typing as t
 from dataclasses import dataclass
 
-from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
+
+from ..privacy import signer
 
 SALT = "commentsvc form token v1"
 
@@ -27,10 +28,7 @@ class FormStamp:
 
 
 def _serializer() -> URLSafeSerializer:
-    config = current_app.config
-    # itsdangerous signs with the last key and accepts any: oldest first.
-    keys = [*reversed(config.get("SECRET_KEY_FALLBACKS") or []), config["SECRET_KEY"]]
-    return URLSafeSerializer(keys, salt=SALT)
+    return signer(SALT)
 
 
 def issue(site_key: str, article_key: str, now: float | None = None) -> str:
