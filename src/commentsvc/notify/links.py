@@ -26,7 +26,8 @@ from ..errors import InvalidTransition
 from ..extensions import db
 from ..models import Comment, Moderator, utcnow
 from ..privacy import signer
-from .outbox import moderates, setting
+from ..sites import moderates
+from .outbox import setting
 
 log = logging.getLogger(__name__)
 

@@ -132,10 +132,6 @@ def recipients(site: Site) -> list[Moderator]:
     )
 
 
-def moderates(moderator: Moderator, site_id: int) -> bool:
-    return moderator.is_admin or any(s.id == site_id for s in moderator.sites)
-
-
 def fan_out(row: OutboxMessage, now: dt.datetime,
             webhook_body: t.Callable[[Comment], dict[str, t.Any]]) -> Outcome:
     """Turn a "held" row into one mail row per recipient and a webhook row; the caller commits."""
