@@ -25,14 +25,14 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
-from . import sites
+from . import notify, sites
 from .comments import article_for, bump_article, fingerprint
 from .errors import BadRequest, Duplicate, Forbidden, InvalidTransition, NotFound
 from .extensions import db
 from .models import STATUSES, Article, Comment, ModerationEvent, Moderator, Site, utcnow
 from .privacy import keys
 from .render import render_body
-from .spam.bayes import learn_from_decision
+from .spam.bayes import label_of, learn_from_decision
 
 # What a moderator may move a comment to, from each status. "deleted" is the author's withdrawal.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -203,6 +203,7 @@ def apply_status(comment: Comment, to: str, actor: str, moderator_id: int | None
     if "approved" in (was, to):
         bump_article(comment.article_id, +1 if to == "approved" else -1)
     learn_from_decision(comment, was, to)
+    notify.queue_report(comment, label_of(to))  # the worker tells Akismet, after this transaction
 
 
 def change_status(moderator: Moderator, comment_id: int, to: str, reason: str | None) -> Comment:

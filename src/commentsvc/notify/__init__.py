@@ -14,6 +14,6 @@ HMAC signature, POST), `links` (signed one-click links and their actions), `work
 
 from __future__ import annotations
 
-from .outbox import notifications_on, queue_held
+from .outbox import notifications_on, queue_held, queue_report
 
-__all__ = ["notifications_on", "queue_held"]
+__all__ = ["notifications_on", "queue_held", "queue_report"]

@@ -1,6 +1,7 @@
 """The outbox table: queueing, claiming due rows, recording outcomes, listing; owns its SQL.
 
     queue_held(comment, site)                  # write path; the caller commits
+    queue_report(comment, "spam")              # a decision for Akismet (spam/ham); ditto
     rows = claim(now, limit=20)                # leased to this worker, committed
     record(row_id, Sent() | Retry(e) | Failed(e), now)
 
@@ -36,7 +37,7 @@ SETTINGS: dict[str, t.Any] = {
     "NOTIFY_WEBHOOK_TIMEOUT": 10,
 }
 
-HELD, MAIL, WEBHOOK = "held", "mail", "webhook"
+HELD, MAIL, WEBHOOK, AKISMET = "held", "mail", "webhook", "akismet"
 
 
 def setting(name: str) -> t.Any:
@@ -67,6 +68,18 @@ def queue_held(comment: Comment, site: Site) -> None:
         return
     db.session.add(OutboxMessage(kind=HELD, payload={"comment_id": comment.id},
                                  next_attempt_at=comment.created_at or utcnow()))
+
+
+def queue_report(comment: Comment, label: str | None) -> None:
+    """Add an "akismet" row reporting a moderator's decision, when AKISMET_KEY is set.
+
+    `label` is "spam" (submit-spam), "ham" (submit-ham) or None (nothing to report); the
+    caller commits. The row names the comment; the worker reads what it sends when it sends it.
+    """
+    if label is None or not current_app.config.get("AKISMET_KEY"):
+        return
+    db.session.add(OutboxMessage(kind=AKISMET, next_attempt_at=utcnow(),
+                                 payload={"comment_id": comment.id, "label": label}))
 
 
 def backoff(attempts: int) -> dt.timedelta:
