@@ -1,4 +1,4 @@
-"""The write path and the read path of comments; owns the SQL on sites, articles and comments.
+"""The write path and the read path of comments; owns the SQL on articles and comments.
 
     comment, edit_token = submit(site_key, article_key, submission, client)
     thread = read_thread(site_key, article_key, page=1, per_page=50, order="oldest")

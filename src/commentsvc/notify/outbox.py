@@ -1,14 +1,18 @@
 """The outbox table: queueing, claiming due rows, recording outcomes, listing; owns its SQL.
 
-    queue_held(comment, site)                  # write path; the caller commits
+    queue_held(comment, site)                  # write path: a held comment; the caller commits
     queue_report(comment, "spam")              # a decision for Akismet (spam/ham); ditto
     rows = claim(now, limit=20)                # leased to this worker, committed
-    record(row_id, Sent() | Retry(e) | Failed(e), now)
+    record(row_id, Outcome("sent" | "skipped" | "retry" | "failed", note), now)
+    fan_out(held_row, now, webhook.event_body) # a "held" row -> "mail" and "webhook" rows
+    summary(); retry_failed([row_id])          # `commentsvc outbox [--retry ID]`
 
-A claimed row is leased: its `next_attempt_at` moves `NOTIFY_LEASE_SECONDS` ahead, so a worker
-that dies mid-delivery leaves it to be retried, and PostgreSQL's `FOR UPDATE SKIP LOCKED` keeps
-two workers from claiming the same row. Reads of moderators, sites and comments here are only
-what a delivery needs; every change to those tables stays in their own modules.
+Kinds: "held" (fanned out by the worker), "mail", "webhook" and "akismet". A claimed row is
+leased: its `next_attempt_at` moves `NOTIFY_LEASE_SECONDS` ahead, so a worker that dies
+mid-delivery leaves it to be retried, and PostgreSQL's `FOR UPDATE SKIP LOCKED` keeps two
+workers from claiming the same row; a retry waits `backoff(attempts)`. Reads of moderators,
+sites and comments here are only what a delivery needs; every change to those tables stays in
+their own modules.
 """
 
 from __future__ import annotations
