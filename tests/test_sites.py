@@ -45,6 +45,21 @@ def test_a_refused_setting_is_a_422_naming_the_option_and_stores_nothing(app, ac
     assert (stored(app).max_links, stored(app).max_depth) == (2, 5)
 
 
+@pytest.mark.parametrize(("option", "value"), [
+    ("max_links", -1), ("close_after_days", -1), ("max_depth", 0), ("max_depth", 51),
+    ("max_depth", True), ("moderation", "sometimes"), ("webhook_url", "javascript:alert(1)"),
+    ("blocked_emails", ["not-an-address"]), ("blocked_ip_prefixes", ["300.1.2.0/24"]),
+])
+def test_configure_refuses_each_bad_value_by_name(app, actions, option, value):
+    actions.site("demo")
+    with app.app_context():
+        with pytest.raises(sites.InvalidSetting) as refused:
+            sites.configure("demo", **{option: value})
+        assert refused.value.fields is not None and list(refused.value.fields) == [option]
+        with pytest.raises(NotFound):
+            sites.configure("nosuch", **{option: value})
+
+
 @pytest.mark.parametrize("url", ["http://user:secret@hooks.example/x", "https://hooks.example/a\\b",
                                  "https://hooks.example/" + "x" * 500])
 @pytest.mark.parametrize("command", [["site", "webhook", "demo"],
