@@ -12,6 +12,7 @@ from sqlalchemy import select
 from commentsvc.extensions import db
 from commentsvc.models import Comment, ModerationEvent, Moderator, utcnow
 from commentsvc.notify import links, worker
+from commentsvc.privacy import signer
 
 from .conftest import Actions
 from .notify_servers import Received, smtp_server
@@ -150,6 +151,26 @@ def test_a_link_signed_with_another_secret_is_forged(mailed, app_factory):
         moderator = db.session.scalars(select(Moderator)).one()
         token = links.sign(comment, moderator, "approve")
     assert actions.client.get(f"/moderate/mail/{token}").status_code == 400
+
+
+@pytest.mark.parametrize("claims", [
+    {"c": 1, "m": 1, "a": "approve", "t": 0},  # no bound status
+    {"c": 1, "m": 1, "a": "approve", "s": 7, "t": 0},  # a status that is not a word
+    {"c": 1, "m": 1, "a": "delete", "s": "pending", "t": 0},  # an action links never carry
+    ["c", 1],
+])
+def test_a_genuine_signature_over_claims_we_never_make_is_forged(mailed, claims):
+    actions, mail, cid = mailed
+    with actions.app.app_context():
+        now = int(utcnow().timestamp())
+        if isinstance(claims, dict):
+            claims = {**claims, "c": cid, "t": now}
+            claims["m"] = db.session.scalars(select(Moderator.id)).one()
+        token = signer(links.SALT).dumps(claims)
+    for answer in (actions.client.get(f"/moderate/mail/{token}"),
+                   actions.client.post("/moderate/mail/", data={"token": token})):
+        assert answer.status_code == 400 and "not one this service makes" in answer.text
+    assert status_of(actions, cid) == "pending"
 
 
 @pytest.mark.parametrize(("hours_ago", "status"), [(1, 200), (71.9, 200), (72.1, 410), (500, 410)])

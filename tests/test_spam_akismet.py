@@ -54,19 +54,6 @@ def test_akismet_ham_verdict_lets_the_comment_through(app_factory, server):
     assert server.endpoints() == ["comment-check"]
 
 
-def test_moderator_decisions_are_reported_to_akismet(app_factory, server):
-    actions = akismet_actions(app_factory, server.url)
-    token = actions.moderator("mod", "demo")
-    cid = actions.post(body="Sneaky advert").json["id"]
-    assert actions.moderate(token, cid, status="spam").status_code == 200
-    assert actions.moderate(token, cid, status="approved").status_code == 200
-    assert server.endpoints() == ["comment-check", "submit-spam", "submit-ham"]
-    spam_report = server.calls[1][1]
-    assert spam_report["comment_content"] == "Sneaky advert"
-    assert spam_report["user_ip"] == "127.0.0.0"  # only the stored /24 prefix is known
-    assert spam_report["blog"] == "https://blog.example"
-
-
 @pytest.mark.parametrize("problem", ["down", "wrong key"])
 def test_akismet_failing_never_blocks_a_comment(app_factory, server, caplog, problem):
     url = f"http://127.0.0.1:{free_port()}" if problem == "down" else server.url

@@ -18,6 +18,7 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from werkzeug.serving import run_simple
 
 from . import moderation, retention, sites
+from .errors import ApiError
 from .importers import IMPORTERS, ImportFailed, export
 from .models import MODERATION_MODES
 
@@ -209,9 +210,9 @@ def site_webhook(key: str, url: str | None, remove: bool) -> None:
     if bool(url) == remove:
         raise click.UsageError("give a URL, or --remove")
     try:
-        site = webhook.set_webhook(key, None if remove else url)
-    except ValueError as e:
-        raise click.UsageError(str(e)) from None
+        site = sites.configure(key, webhook_url="" if remove else url)
+    except ApiError as e:  # NotFound, InvalidSetting
+        raise click.UsageError(e.message) from None
     if site.webhook_url is None:
         click.echo(f"site {key}: webhook removed")
         return
@@ -324,13 +325,13 @@ def site_set(key: str, max_links: int | None, disallowed: tuple[str, ...],
              webhook_url: str | None, mode: str | None) -> None:
     """Set a site's abuse rules and options; word and block lists replace the old ones."""
     try:
-        site = sites.set_site_options(
+        site = sites.configure(
             key, max_links=max_links, disallowed_words=disallowed or None,
             moderation_words=moderation_words or None, blocked_emails=emails or None,
             blocked_ip_prefixes=prefixes or None, close_after_days=close_after_days,
             max_depth=max_depth, webhook_url=webhook_url, moderation=mode)
-    except ValueError as e:
-        raise click.UsageError(str(e)) from None
+    except ApiError as e:  # NotFound, InvalidSetting
+        raise click.UsageError(e.message) from None
     click.echo(f"site {site.key}: max_links={site.max_links} "
                f"disallowed_words={len(site.disallowed_words or [])} "
                f"moderation_words={len(site.moderation_words or [])} "

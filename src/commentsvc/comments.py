@@ -1,4 +1,4 @@
-"""The write path and the read path of comments; owns the SQL on sites, articles and comments.
+"""The write path and the read path of comments; owns the SQL on articles and comments.
 
     comment, edit_token = submit(site_key, article_key, submission, client)
     thread = read_thread(site_key, article_key, page=1, per_page=50, order="oldest")
@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import notify
+from . import notify, sites
 from .errors import CommentsClosed, Duplicate, NotFound, TooFast
 from .extensions import db
 from .models import SITE_KEY_RE, Article, Comment, ModerationEvent, Site, utcnow
@@ -50,16 +50,6 @@ class Thread:
     count: int
     page: int
     pages: int
-
-
-def get_site(key: str) -> Site:
-    """:raises NotFound: for an unknown site."""
-    if not SITE_KEY_RE.fullmatch(key):  # also keeps NUL and other junk away from the database
-        raise NotFound(f"There is no site {key[:63]!r}.")
-    site = db.session.scalar(select(Site).where(Site.key == key))
-    if site is None:
-        raise NotFound(f"There is no site {key!r}.")
-    return site
 
 
 def find_article(site: Site, key: str) -> Article | None:
@@ -156,7 +146,7 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
     :raises TooFast: the same address or IP posted within FLOOD_SECONDS.
     :raises Duplicate: the same person already posted the same text here.
     """
-    site = get_site(site_key)
+    site = sites.get(site_key)
     article = _get_or_create_article(site, article_key)
     now = utcnow()
     if not comments_open(site, article, now):
@@ -385,7 +375,7 @@ def _roots(rows: t.Sequence[t.Any], by_id: dict[int, t.Any]) -> dict[int, int]:
 
 def article_counts(site_key: str, article_keys: list[str]) -> dict[str, int]:
     """Approved counts for many articles of one site in one query."""
-    site = get_site(site_key)
+    site = sites.get(site_key)
     rows = db.session.execute(
         select(Article.key, Article.approved_count).where(
             Article.site_id == site.id, Article.key.in_(article_keys)

@@ -187,7 +187,7 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     __table_args__ = (Index("ix_outbox_due", "sent_at", "failed_at", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32))  # mail, webhook
+    kind: Mapped[str] = mapped_column(String(32))  # held, mail, webhook, akismet
     payload: Mapped[dict[str, t.Any]] = mapped_column(JSON)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -18,19 +18,21 @@ import base64
 import datetime as dt
 import json
 import secrets
+import typing as t
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
+from . import notify, sites
 from .comments import article_for, bump_article, fingerprint
 from .errors import BadRequest, Duplicate, Forbidden, InvalidTransition, NotFound
 from .extensions import db
 from .models import STATUSES, Article, Comment, ModerationEvent, Moderator, Site, utcnow
 from .privacy import keys
 from .render import render_body
-from .spam.bayes import learn_from_decision
+from .spam.bayes import label_of, learn_from_decision
 
 # What a moderator may move a comment to, from each status. "deleted" is the author's withdrawal.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -60,15 +62,15 @@ def add_moderator(name: str, site_keys: list[str], admin: bool, email: str | Non
             raise ValueError(f"{email!r} is not an email address: {e}") from None
     if db.session.scalar(select(Moderator).where(Moderator.name == name)) is not None:
         raise ValueError(f"a moderator named {name!r} exists already")
-    sites = []
+    scope = []
     for key in site_keys:
-        site = db.session.scalar(select(Site).where(Site.key == key))
-        if site is None:
-            raise ValueError(f"there is no site {key!r}")
-        sites.append(site)
+        try:
+            scope.append(sites.get(key))
+        except NotFound:
+            raise ValueError(f"there is no site {key!r}") from None
     token = secrets.token_urlsafe(32)
     db.session.add(Moderator(name=name, token_hash=keys().token_hash(token), is_admin=admin,
-                             sites=sites, email=email))
+                             sites=scope, email=email))
     db.session.commit()
     return token
 
@@ -98,11 +100,6 @@ def authenticate(token: str) -> Moderator | None:
     )
 
 
-def site_ids_of(moderator: Moderator) -> list[int] | None:
-    """The sites a moderator may act on; None means every site (admin)."""
-    return None if moderator.is_admin else [s.id for s in moderator.sites]
-
-
 def _encode_cursor(comment: Comment) -> str:
     raw = json.dumps([comment.created_at.isoformat(), comment.id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -122,6 +119,17 @@ def _decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
         raise BadRequest("The cursor is not one this service gave out.") from None
 
 
+def _in_scope(query: t.Any, moderator: Moderator, site_key: str | None) -> t.Any:
+    """Narrow a query joined to Article to one site in reach, or to every site in reach.
+
+    :raises NotFound: unknown site. :raises Forbidden: a site the moderator does not moderate.
+    """
+    if site_key:
+        return query.where(Article.site_id == sites.in_reach(moderator, site_key).id)
+    scope = sites.site_scope(moderator)
+    return query if scope is None else query.where(Article.site_id.in_(scope))
+
+
 def list_queue(moderator: Moderator, status: str | None, site_key: str | None,
                article_key: str | None, limit: int, cursor: str | None) -> QueuePage:
     """Newest first, keyset-paginated on (created_at, id) so inserts never shift a page.
@@ -134,16 +142,7 @@ def list_queue(moderator: Moderator, status: str | None, site_key: str | None,
         if status not in STATUSES:
             raise BadRequest(f"status must be one of {', '.join(STATUSES)}")
         query = query.where(Comment.status == status)
-    allowed = site_ids_of(moderator)
-    if site_key:
-        site = db.session.scalar(select(Site).where(Site.key == site_key))
-        if site is None:
-            raise NotFound(f"There is no site {site_key!r}.")
-        if allowed is not None and site.id not in allowed:
-            raise Forbidden("You do not moderate this site.")
-        query = query.where(Article.site_id == site.id)
-    elif allowed is not None:
-        query = query.where(Article.site_id.in_(allowed))
+    query = _in_scope(query, moderator, site_key)
     if article_key:
         query = query.where(Article.key == article_key)
     if cursor:
@@ -169,8 +168,7 @@ def get_comment(moderator: Moderator, comment_id: int, lock: bool = False) -> Co
     comment = db.session.scalar(query.with_for_update() if lock else query)
     if comment is None:
         raise NotFound("There is no such comment.")
-    allowed = site_ids_of(moderator)
-    if allowed is not None and comment.article.site_id not in allowed:
+    if not sites.moderates(moderator, comment.article.site_id):
         raise Forbidden("You do not moderate this site.")
     return comment
 
@@ -205,6 +203,7 @@ def apply_status(comment: Comment, to: str, actor: str, moderator_id: int | None
     if "approved" in (was, to):
         bump_article(comment.article_id, +1 if to == "approved" else -1)
     learn_from_decision(comment, was, to)
+    notify.queue_report(comment, label_of(to))  # the worker tells Akismet, after this transaction
 
 
 def change_status(moderator: Moderator, comment_id: int, to: str, reason: str | None) -> Comment:
@@ -280,8 +279,7 @@ def bulk_status(moderator: Moderator, ids: list[int], to: str, reason: str | Non
     missing = sorted(set(wanted) - {c.id for c in found})
     if missing:
         raise NotFound(f"There is no comment {missing[0]}.")
-    allowed = site_ids_of(moderator)
-    if allowed is not None and any(c.article.site_id not in allowed for c in found):
+    if not all(sites.moderates(moderator, c.article.site_id) for c in found):
         raise Forbidden("Some of these comments are on a site you do not moderate.")
     changed = 0
     try:
@@ -324,31 +322,15 @@ def reveal_email(moderator: Moderator, comment_id: int) -> Comment:
 
 def status_counts(moderator: Moderator, site_key: str | None = None) -> dict[str, int]:
     """How many comments of each status the moderator may see (for the review page's tabs)."""
-    query = select(Comment.status, func.count()).join(Article)
-    allowed = site_ids_of(moderator)
-    if site_key:
-        site = _site_in_reach(moderator, site_key)
-        query = query.where(Article.site_id == site.id)
-    elif allowed is not None:
-        query = query.where(Article.site_id.in_(allowed))
+    query = _in_scope(select(Comment.status, func.count()).join(Article), moderator, site_key)
     found = {status: n for status, n in db.session.execute(query.group_by(Comment.status))}
     return {status: int(found.get(status, 0)) for status in STATUSES}
-
-
-def _site_in_reach(moderator: Moderator, site_key: str) -> Site:
-    site = db.session.scalar(select(Site).where(Site.key == site_key))
-    if site is None:
-        raise NotFound(f"There is no site {site_key!r}.")
-    allowed = site_ids_of(moderator)
-    if allowed is not None and site.id not in allowed:
-        raise Forbidden("You do not moderate this site.")
-    return site
 
 
 def set_comments_open(moderator: Moderator, site_key: str, article_key: str,
                       is_open: bool) -> tuple[Site, Article]:
     """Close or reopen an article to new comments (created if it has none yet); audited."""
-    site = _site_in_reach(moderator, site_key)
+    site = sites.in_reach(moderator, site_key)
     article = article_for(site, article_key)
     if article.comments_open != is_open:
         article.comments_open = is_open

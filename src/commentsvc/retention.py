@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, select
 
 from .comments import bump_article
@@ -35,8 +36,6 @@ class Erasure:
 
 def normalize_email(address: str) -> str:
     """The address as submissions store it (email-validator's normal form), or as given."""
-    from email_validator import EmailNotValidError, validate_email
-
     try:
         return str(validate_email(address.strip(), check_deliverability=False).normalized)
     except EmailNotValidError:  # imported or legacy addresses: match what was hashed

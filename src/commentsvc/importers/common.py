@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
 
-from ..comments import fingerprint, get_site
+from .. import sites
+from ..comments import fingerprint
 from ..errors import NotFound
 from ..extensions import db
 from ..models import ARTICLE_KEY_MAX, Article, Comment, ModerationEvent, Site
@@ -104,7 +105,7 @@ class Store:
     def open(cls, site_key: str, source: str, dry_run: bool = False) -> Store:
         """:raises ImportFailed: when the site does not exist."""
         try:
-            site = get_site(site_key)
+            site = sites.get(site_key)
         except NotFound:
             raise ImportFailed(
                 f"there is no site {site_key!r}; create it first with "

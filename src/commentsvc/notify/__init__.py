@@ -1,19 +1,23 @@
-"""Moderator notifications that are never lost: outbox rows, a worker, SMTP and webhooks.
+"""Deliveries that are never lost and never wait in a request: outbox rows and a worker.
 
-    notify.queue_held(comment, site)   # in the write path, before its commit: one outbox row
-    notify.worker.run_once()           # `commentsvc worker --once`: deliver what is due
-    notify.worker.run_forever(stop)    # `commentsvc worker`: poll until SIGTERM
+    notify.queue_held(comment, site)      # write path, before its commit: one "held" row
+    notify.queue_report(comment, "spam")  # a moderator's decision, for Akismet: one row
+    notify.worker.run_once()              # `commentsvc worker --once`: deliver what is due
+    notify.worker.run_forever(stop)       # `commentsvc worker`: poll until SIGTERM
 
-The request only adds a row to `outbox_messages` in its own transaction; it never talks to a
-mail server. The worker turns a "held" row into one "mail" row per moderator with an address
-and one "webhook" row when the site has a webhook URL, then delivers those with retries.
+A request only adds rows to `outbox_messages` in its own transaction; it never talks to a
+mail server, a webhook receiver or Akismet. The worker turns a "held" row into one "mail" row
+per moderator with an address and one "webhook" row when the site has a webhook URL, then
+delivers those and the "akismet" rows with retries and backoff.
 
 Modules: `outbox` (the table's SQL), `mail` (SMTP URL, message, sending), `webhook` (JSON,
-HMAC signature, POST), `links` (signed one-click links and their actions), `worker` (the loop).
+HMAC signature, POST), `links` (signing and verifying one-click link tokens, building their
+URLs; what a link does is `commentsvc.mail_actions`), `worker` (the loop). This package
+imports only models, sites, privacy and spam.akismet: never the services that call it.
 """
 
 from __future__ import annotations
 
-from .outbox import notifications_on, queue_held
+from .outbox import notifications_on, queue_held, queue_report
 
-__all__ = ["notifications_on", "queue_held"]
+__all__ = ["notifications_on", "queue_held", "queue_report"]

@@ -1,12 +1,12 @@
-"""Signed one-click links in moderator mail: approve, reject or mark spam.
+"""Signed one-click links in moderator mail: approve, reject or mark spam; tokens only.
 
     url = link_url(sign(comment, moderator, "approve", now))
-    target = check(token)          # what the link would do; changes nothing (GET)
-    target = act(token)            # does it through moderation.apply_status, commits (POST)
+    claims = verify(token, now)    # Claims(comment_id, moderator_id, action, status, issued)
 
 A token binds the comment, the moderator, the action, the comment's status when it was signed
-and the signing time. It dies when the comment's status changes (the bound status no longer
-matches), when the moderator is revoked or loses the site, and after NOTIFY_LINK_HOURS.
+and the signing time; `verify` refuses a forged token (LinkForged, 400) and one older than
+NOTIFY_LINK_HOURS (LinkExpired, 410). What a link does, and when it is dead because the comment
+or the moderator changed since, is `mail_actions`' business: this module reads no rows.
 """
 
 from __future__ import annotations
@@ -14,26 +14,20 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-import typing as t
 from dataclasses import dataclass
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
 
-from .. import moderation
-from ..errors import InvalidTransition
-from ..extensions import db
 from ..models import Comment, Moderator, utcnow
 from ..privacy import signer
-from .outbox import moderates, setting
+from .outbox import setting
 
 log = logging.getLogger(__name__)
 
 SALT = "commentsvc one-click mail link v1"
 PATH = "/moderate/mail/"
 ACTIONS: dict[str, str] = {"approve": "approved", "reject": "rejected", "spam": "spam"}
-REASON = "one-click mail link"
 DEFAULT_BASE = "http://localhost:5000"
 
 
@@ -61,11 +55,18 @@ class LinkDead(LinkError):
 
 
 @dataclass(frozen=True)
-class Target:
-    comment: Comment
-    moderator: Moderator
-    action: str
-    to_status: str
+class Claims:
+    """What a genuine, unexpired token says."""
+
+    comment_id: int
+    moderator_id: int
+    action: str  # approve, reject, spam
+    status: str  # the comment's status when the link was made
+    issued: int  # unix seconds
+
+    @property
+    def to_status(self) -> str:
+        return ACTIONS[self.action]
 
 
 def _serializer() -> URLSafeSerializer:
@@ -105,59 +106,22 @@ def link_url(token: str) -> str:
     return f"{public_base()}{PATH}{token}"
 
 
-def _claims(token: str, now: dt.datetime) -> dict[str, t.Any]:
+def verify(token: str, now: dt.datetime | None = None) -> Claims:
+    """The claims of a token this service signed, while it is young enough.
+
+    :raises LinkForged: damaged or not ours (400). :raises LinkExpired: too old (410).
+    """
     try:
         claims = _serializer().loads(token)
     except BadSignature:
         raise LinkForged("The link is damaged or was not made by this service. "
                          "Copy the whole link from the mail, or use the review page.") from None
-    if not isinstance(claims, dict) or claims.get("a") not in ACTIONS or not all(
-        isinstance(claims.get(k), int) for k in ("c", "m", "t")
-    ):
+    if not isinstance(claims, dict) or claims.get("a") not in ACTIONS \
+            or not isinstance(claims.get("s"), str) \
+            or not all(isinstance(claims.get(k), int) for k in ("c", "m", "t")):
         raise LinkForged("The link is not one this service makes.")
     hours = float(setting("NOTIFY_LINK_HOURS"))
-    if now.timestamp() - claims["t"] > hours * 3600:
+    if (now or utcnow()).timestamp() - claims["t"] > hours * 3600:
         raise LinkExpired(f"Links in notification mail work for {hours:g} hours. "
                           "Use the review page to moderate this comment.")
-    return claims
-
-
-def check(token: str, now: dt.datetime | None = None, lock: bool = False) -> Target:
-    """What the link would do, if it may still act.
-
-    :raises LinkError: forged (400), expired or dead (410).
-    """
-    claims = _claims(token, now or utcnow())
-    comment = db.session.get(Comment, claims["c"], with_for_update=lock or None)
-    if comment is None:
-        raise LinkDead("The comment no longer exists.")
-    if comment.status != claims["s"]:
-        raise LinkDead(f"The comment was moderated since this mail was sent: it is "
-                       f"{comment.status} now. Use the review page to change it again.")
-    moderator = db.session.scalar(
-        select(Moderator).where(Moderator.id == claims["m"], Moderator.revoked_at.is_(None))
-    )
-    if moderator is None or not moderates(moderator, comment.article.site_id):
-        raise LinkDead("The moderator this link was made for may no longer moderate here.")
-    return Target(comment, moderator, claims["a"], ACTIONS[claims["a"]])
-
-
-def act(token: str, now: dt.datetime | None = None) -> Target:
-    """Carry out the link's action as its moderator and commit.
-
-    :raises LinkError: forged (400), expired or dead (410).
-    """
-    try:
-        target = check(token, now, lock=True)
-        moderation.apply_status(target.comment, target.to_status, target.moderator.name,
-                                target.moderator.id, REASON)
-    except LinkError:
-        db.session.rollback()
-        raise
-    except InvalidTransition as e:
-        db.session.rollback()
-        raise LinkDead(e.message) from None
-    db.session.commit()
-    log.info("comment %s %s by %s through a mail link", target.comment.id, target.to_status,
-             target.moderator.name)
-    return target
+    return Claims(claims["c"], claims["m"], claims["a"], claims["s"], claims["t"])

@@ -27,8 +27,9 @@ from flask import current_app, render_template
 from ..extensions import db
 from ..models import Comment, Moderator
 from ..privacy import keys, mask_email
+from ..sites import moderates
 from .links import ACTIONS, link_url, public_base, sign
-from .outbox import PermanentFailure, Skipped, TemporaryFailure, moderates, setting
+from .outbox import PermanentFailure, Skipped, TemporaryFailure, setting
 
 SCHEMES = {"smtp": ("plain", 25), "smtp+starttls": ("starttls", 587), "smtps": ("tls", 465)}
 

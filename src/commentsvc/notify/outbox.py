@@ -1,13 +1,18 @@
 """The outbox table: queueing, claiming due rows, recording outcomes, listing; owns its SQL.
 
-    queue_held(comment, site)                  # write path; the caller commits
+    queue_held(comment, site)                  # write path: a held comment; the caller commits
+    queue_report(comment, "spam")              # a decision for Akismet (spam/ham); ditto
     rows = claim(now, limit=20)                # leased to this worker, committed
-    record(row_id, Sent() | Retry(e) | Failed(e), now)
+    record(row_id, Outcome("sent" | "skipped" | "retry" | "failed", note), now)
+    fan_out(held_row, now, webhook.event_body) # a "held" row -> "mail" and "webhook" rows
+    summary(); retry_failed([row_id])          # `commentsvc outbox [--retry ID]`
 
-A claimed row is leased: its `next_attempt_at` moves `NOTIFY_LEASE_SECONDS` ahead, so a worker
-that dies mid-delivery leaves it to be retried, and PostgreSQL's `FOR UPDATE SKIP LOCKED` keeps
-two workers from claiming the same row. Reads of moderators, sites and comments here are only
-what a delivery needs; every change to those tables stays in their own modules.
+Kinds: "held" (fanned out by the worker), "mail", "webhook" and "akismet". A claimed row is
+leased: its `next_attempt_at` moves `NOTIFY_LEASE_SECONDS` ahead, so a worker that dies
+mid-delivery leaves it to be retried, and PostgreSQL's `FOR UPDATE SKIP LOCKED` keeps two
+workers from claiming the same row; a retry waits `backoff(attempts)`. Reads of moderators,
+sites and comments here are only what a delivery needs; every change to those tables stays in
+their own modules.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ SETTINGS: dict[str, t.Any] = {
     "NOTIFY_WEBHOOK_TIMEOUT": 10,
 }
 
-HELD, MAIL, WEBHOOK = "held", "mail", "webhook"
+HELD, MAIL, WEBHOOK, AKISMET = "held", "mail", "webhook", "akismet"
 
 
 def setting(name: str) -> t.Any:
@@ -67,6 +72,18 @@ def queue_held(comment: Comment, site: Site) -> None:
         return
     db.session.add(OutboxMessage(kind=HELD, payload={"comment_id": comment.id},
                                  next_attempt_at=comment.created_at or utcnow()))
+
+
+def queue_report(comment: Comment, label: str | None) -> None:
+    """Add an "akismet" row reporting a moderator's decision, when AKISMET_KEY is set.
+
+    `label` is "spam" (submit-spam), "ham" (submit-ham) or None (nothing to report); the
+    caller commits. The row names the comment; the worker reads what it sends when it sends it.
+    """
+    if label is None or not current_app.config.get("AKISMET_KEY"):
+        return
+    db.session.add(OutboxMessage(kind=AKISMET, next_attempt_at=utcnow(),
+                                 payload={"comment_id": comment.id, "label": label}))
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -130,10 +147,6 @@ def recipients(site: Site) -> list[Moderator]:
             .order_by(Moderator.id)
         )
     )
-
-
-def moderates(moderator: Moderator, site_id: int) -> bool:
-    return moderator.is_admin or any(s.id == site_id for s in moderator.sites)
 
 
 def fan_out(row: OutboxMessage, now: dt.datetime,

@@ -1,12 +1,14 @@
 """Webhooks: a JSON POST per event to the site's webhook URL, signed with HMAC-SHA256.
 
-    body = event_body(comment)                   # stored in the outbox row
-    post(url, site_key, body, delivery_id, now)  # raises TemporaryFailure / PermanentFailure
+    body = event_body(comment)              # what fan_out stores in a "webhook" outbox row
+    post(row.payload, row.id, now)          # raises Skipped / TemporaryFailure / PermanentFailure
+    secret = site_secret("blog")            # what receivers check signatures with
 
 Headers: `X-Commentsvc-Event: comment.held`, `X-Commentsvc-Delivery: <outbox id>` (the same on
 every retry, for de-duplication), `X-Commentsvc-Timestamp: <unix seconds>` and
 `X-Commentsvc-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>." + raw body)>`.
 The secret is derived per site from SECRET_KEY; `commentsvc site webhook KEY URL` prints it.
+The URL is set by `sites.configure(key, webhook_url=...)`, which owns its rules.
 """
 
 from __future__ import annotations
@@ -18,10 +20,8 @@ import json
 import typing as t
 import urllib.error
 import urllib.request
-from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Comment, Site
@@ -63,23 +63,6 @@ def event_body(comment: Comment, event: str = "comment.held") -> dict[str, t.Any
         },
         "review_url": f"{public_base()}/moderate/",
     }
-
-
-def set_webhook(site_key: str, url: str | None) -> Site:
-    """Set or clear a site's webhook URL and commit.
-
-    :raises ValueError: unknown site, or a URL that is not http(s).
-    """
-    site = db.session.scalar(select(Site).where(Site.key == site_key))
-    if site is None:
-        raise ValueError(f"there is no site {site_key!r}")
-    if url is not None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 500:
-            raise ValueError("the webhook URL must be an http(s) URL of at most 500 characters")
-    site.webhook_url = url
-    db.session.commit()
-    return site
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

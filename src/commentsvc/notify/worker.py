@@ -1,4 +1,4 @@
-"""The delivery worker: `commentsvc worker [--once]`.
+"""The delivery worker: `commentsvc worker [--once]`: mail, webhooks and Akismet reports.
 
     tally = run_once()               # deliver everything due now, then return
     run_forever(threading.Event())   # poll every NOTIFY_POLL_SECONDS until the event is set
@@ -19,6 +19,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import OutboxMessage, utcnow
+from ..spam import akismet
 from . import mail, outbox, webhook
 from .outbox import Outcome, PermanentFailure, Skipped, TemporaryFailure
 
@@ -44,6 +45,8 @@ def deliver(row: OutboxMessage, now: dt.datetime) -> Outcome:
         if row.kind == outbox.WEBHOOK:
             webhook.post(row.payload, row.id, now)
             return Outcome("sent")
+        if row.kind == outbox.AKISMET:
+            return _report_to_akismet(row.payload)
         raise PermanentFailure(f"unknown outbox kind {row.kind!r}")
     except Skipped as e:
         return Outcome("skipped", str(e))
@@ -51,6 +54,25 @@ def deliver(row: OutboxMessage, now: dt.datetime) -> Outcome:
         return Outcome("retry", str(e))
     except (PermanentFailure, ValueError) as e:  # ValueError: a malformed SMTP_URL or message
         return Outcome("failed", str(e))
+
+
+def _report_to_akismet(payload: dict[str, t.Any]) -> Outcome:
+    """Send an "akismet" row: submit-spam or submit-ham for the comment as it is now.
+
+    :raises Skipped: AKISMET_KEY was unset, or the comment erased, since the decision.
+    :raises TemporaryFailure: Akismet is down, slow, or refused the key.
+    """
+    if not akismet.enabled():
+        raise Skipped("AKISMET_KEY is not set any more")
+    report = akismet.report_for(int(payload.get("comment_id") or 0), str(payload.get("label")))
+    if report is None:
+        raise Skipped("the comment was erased")
+    db.session.rollback()  # end the read transaction before waiting on the network
+    try:
+        akismet.send(report)
+    except akismet.ReportFailed as e:
+        raise TemporaryFailure(str(e)) from None
+    return Outcome("sent")
 
 
 def run_once(now: dt.datetime | None = None) -> collections.Counter[str]:

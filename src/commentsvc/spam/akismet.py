@@ -1,25 +1,30 @@
 """Akismet, when AKISMET_KEY is set: comment-check on submit, submit-spam/ham on decisions.
 
     verdict = check(site_url, ip, name, email, url, body, user_agent)  # "spam", "ham" or None
-    report(comment, "spam")                                           # tell Akismet it was wrong
+    report = report_for(comment_id, "spam")   # a moderator's decision, read from the database
+    send(report)                              # submit-spam / submit-ham; raises ReportFailed
 
 Uses the `akismet` package. AKISMET_URL replaces https://rest.akismet.com (tests run a small
 Akismet-compatible server on loopback). Akismet being slow or down never blocks a comment:
-the check reports nothing and the rest of the pipeline decides.
+the check reports nothing and the rest of the pipeline decides. Decisions are never reported
+from a request: moderation writes an "akismet" outbox row in its own transaction and the
+worker (`commentsvc worker`) calls `report_for` and `send`, retrying with backoff.
 """
 
 from __future__ import annotations
 
 import logging
 import typing as t
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import akismet
 import httpx
 from flask import current_app
 
-if t.TYPE_CHECKING:
-    from ..models import Comment
+from ..extensions import db
+from ..models import Comment
+from ..privacy import keys
 
 log = logging.getLogger(__name__)
 API_HOST = "rest.akismet.com"
@@ -93,14 +98,54 @@ def check(site_url: str, ip: str | None, name: str, email: str, url: str | None,
     return "ham" if result == akismet.CheckResponse.HAM else "spam"
 
 
-def report(comment: Comment, label: str, site_url: str, email: str | None) -> bool:
-    """Tell Akismet a moderator's decision (submit-spam or submit-ham); False if it failed."""
-    ip = (comment.ip_prefix or "127.0.0.1/32").split("/")[0]  # the full address is never kept
-    args = _arguments(comment.author_name, email, comment.author_url, comment.body,
-                      comment.user_agent)
+LABELS = ("spam", "ham")
+
+
+class ReportFailed(Exception):
+    """Akismet could not be told (down, slow, or it refused the key): try again later."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """One submit-spam or submit-ham call, with everything it sends."""
+
+    label: str
+    site_url: str
+    ip: str
+    arguments: dict[str, t.Any]
+
+
+def report_for(comment_id: int, label: str) -> Report | None:
+    """The report of a decision on a comment as it is stored now; None once it is erased.
+
+    :raises ValueError: for a label other than spam or ham.
+    """
+    if label not in LABELS:
+        raise ValueError(f"an Akismet report is spam or ham, not {label!r}")
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        return None
+    site = comment.article.site
+    email = keys().decrypt(comment.email_cipher) if comment.email_cipher else None
+    return Report(
+        label=label,
+        site_url=(site.origins or [f"https://{site.key}.invalid"])[0],
+        ip=(comment.ip_prefix or "127.0.0.1/32").split("/")[0],  # the full address is never kept
+        arguments=_arguments(comment.author_name, email, comment.author_url, comment.body,
+                             comment.user_agent),
+    )
+
+
+def send(report: Report) -> None:
+    """Tell Akismet a moderator's decision (submit-spam or submit-ham).
+
+    :raises ReportFailed: when Akismet could not be told.
+    """
+    operation = "submit_spam" if report.label == "spam" else "submit_ham"
     try:
-        operation = "submit_spam" if label == "spam" else "submit_ham"
-        return bool(_call(site_url, lambda client: getattr(client, operation)(ip, **args)))
+        done = _call(report.site_url,
+                     lambda client: getattr(client, operation)(report.ip, **report.arguments))
     except akismet.AkismetError as e:
-        log.warning("akismet submit-%s failed: %s", label, e)
-        return False
+        raise ReportFailed(f"akismet submit-{report.label} failed: {e}") from None
+    if not done:
+        raise ReportFailed(f"akismet submit-{report.label} was not acknowledged")

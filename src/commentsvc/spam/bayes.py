@@ -2,7 +2,7 @@
 
     p = spam_probability(comment_text)            # 0..1, or None while untrained
     learn(texts, "spam")                          # atomic counter updates, safe across workers
-    learn_from_decision(comment, "pending", "spam")
+    learn_from_decision(comment, "pending", "spam")   # counts only; the caller commits
 
 Every worker reads and writes the same rows, so what one moderator teaches every worker knows
 at once. Counts move only with `UPDATE ... SET spam = spam + n` or an upsert, never by reading
@@ -154,17 +154,20 @@ def learn(feature_sets: Iterable[set[str]], label: str, unlearn: bool = False) -
     return docs
 
 
-def _label_of(status: str | None) -> str | None:
+def label_of(status: str | None) -> str | None:
+    """What a status teaches: spam is "spam", approved is "ham", the others nothing."""
     return {"spam": "spam", "approved": "ham"}.get(status or "")
 
 
 def learn_from_decision(comment: Comment, from_status: str | None, to_status: str) -> None:
     """Teach the filter a moderator's decision, taking back an earlier one it reverses.
 
-    A status the pipeline chose at submission was never learned, so only a status set by an
-    earlier moderator decision (a previous "status" event) is unlearned.
+    Only counts change, in the caller's transaction; nothing here talks to the network (the
+    Akismet report of the same decision goes through the outbox). A status the pipeline
+    chose at submission was never learned, so only a status set by an earlier moderator
+    decision (a previous "status" event) is unlearned.
     """
-    before, after = _label_of(from_status), _label_of(to_status)
+    before, after = label_of(from_status), label_of(to_status)
     if before == after:
         return
     feats = comment_features(comment.body, comment.author_url)
@@ -172,19 +175,6 @@ def learn_from_decision(comment: Comment, from_status: str | None, to_status: st
         learn([feats], before, unlearn=True)
     if after is not None:
         learn([feats], after)
-        _tell_akismet(comment, after)
-
-
-def _tell_akismet(comment: Comment, label: str) -> None:
-    """Report the decision to Akismet too (submit-spam / submit-ham), when it is configured."""
-    from ..privacy import keys
-    from . import akismet
-
-    if not akismet.enabled():
-        return
-    site = comment.article.site
-    email = keys().decrypt(comment.email_cipher) if comment.email_cipher else None
-    akismet.report(comment, label, (site.origins or [f"https://{site.key}.invalid"])[0], email)
 
 
 def _decided_before(comment_id: int) -> bool:

@@ -11,6 +11,7 @@ import typing as t
 
 from flask import Blueprint, render_template, request
 
+from .. import mail_actions
 from ..notify import links
 
 bp = Blueprint("mail_actions", __name__, url_prefix="/moderate/mail")
@@ -30,7 +31,7 @@ def link_error(e: links.LinkError) -> t.Any:
 
 @bp.get("/<token>")
 def confirm(token: str) -> t.Any:
-    target = links.check(token)
+    target = mail_actions.check(token)
     verb = VERBS[target.action]
     return render_template("notify/action.html", title=f"{verb} this comment?", target=target,
                            confirm=True, token=token, verb=verb), 200, HEADERS
@@ -41,6 +42,6 @@ def act() -> t.Any:
     token = request.form.get("token", "")
     if not token:
         raise links.LinkForged("The form carried no link token. Open the link from the mail again.")
-    target = links.act(token)
+    target = mail_actions.act(token)
     return render_template("notify/action.html", title=DONE[target.action], target=target,
                            message=f"Done, {target.moderator.name}."), 200, HEADERS

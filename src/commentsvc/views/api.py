@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, g, redirect, request
 
-from .. import authors, comments, feed, metrics, serialize
+from .. import authors, comments, feed, metrics, serialize, sites
 from ..cache import lru_for
 from ..errors import BadRequest
 from ..extensions import limiter
@@ -107,7 +107,7 @@ def submit(site: str, article: str) -> t.Any:
     if body.is_form:
         g.typed_values = body.typed_values()
         return_to = g.return_to = checked_return_to(
-            body.data.get("return_to"), comments.get_site(site).origins, own_origins()
+            body.data.get("return_to"), sites.get(site).origins, own_origins()
         )
     sub = validate_submission(body)
     client = comments.Client(ip=request.remote_addr, user_agent=request.user_agent.string)
@@ -179,7 +179,7 @@ def counts(site: str) -> t.Any:
 
 @bp.get("/sites/<site>/articles/<article:article>/form")
 def form(site: str, article: str) -> t.Any:
-    comments.get_site(site)
+    sites.get(site)
     return {
         "form_token": formtoken.issue(site, _article_key(article)),
         "fields": {

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from .. import comments, serialize
+from .. import comments, serialize, sites
 from ..errors import BadRequest
 from ..models import ARTICLE_KEY_MAX
 from ..spam import formtoken
@@ -127,5 +127,5 @@ def page(site: str, article: str) -> t.Any:
 @bp.get("/demo/")
 def demo() -> t.Any:
     """The demo article page: a news page that embeds the widget like any site would."""
-    site = comments.get_site(DEMO_SITE)
+    site = sites.get(DEMO_SITE)
     return render_template("demo.html", site=site, article_key=DEMO_ARTICLE)
