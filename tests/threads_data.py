@@ -31,8 +31,9 @@ def insert_comments(app: Flask, n: int, *, chain: bool = False, body: str = "<p>
         ids = list(db.session.scalars(
             insert(Comment).returning(Comment.id, sort_by_parameter_order=True), rows))
         if chain:
-            db.session.execute(update(Comment), [{"id": child, "parent_id": parent}
-                                                 for parent, child in zip(ids[:-1], ids[1:], strict=True)])
+            links = zip(ids[:-1], ids[1:], strict=True)
+            db.session.execute(update(Comment),
+                               [{"id": child, "parent_id": parent} for parent, child in links])
         db.session.execute(update(Article).where(Article.id == article_id).values(
             approved_count=Article.approved_count + n, version=Article.version + 1))
         db.session.commit()
