@@ -135,3 +135,23 @@ def test_arrange_is_iterative_for_any_depth():
     root, host = threads.arrange(list(reversed(rows)), max_depth=10**9)
     assert set(root.values()) == {1}
     assert host[50_000] == 49  # capped at DEPTH_CEILING: the 50th level holds the rest
+
+
+def test_counts_are_one_sites_own(actions, app, client):
+    actions.site("demo", moderation="none")
+    actions.site("other", moderation="none")
+    insert_comments(app, 2)
+    insert_comments(app, 3, site="other")
+    response = client.get("/api/v1/sites/other/counts?article=hello-world&article=none")
+    assert response.json == {"counts": {"hello-world": 3, "none": 0}}
+    assert client.get("/api/v1/sites/demo/counts?article=hello-world").json == {
+        "counts": {"hello-world": 2}}
+    missing = client.get("/api/v1/sites/Not%20A%20Site/counts?article=a")
+    assert missing.status_code == 404 and missing.json["error"] == "not_found"
+
+
+def test_one_caches_object_per_app_built_from_its_config(app_factory):
+    small, default = app_factory(THREAD_CACHE_BYTES=12345), app_factory()
+    assert caches(small).threads.max_bytes == 12345
+    assert caches(default).threads.max_bytes == 32 * 1024 * 1024
+    assert caches(small) is caches(small) and caches(small) is not caches(default)
