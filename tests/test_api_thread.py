@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.threads_data import insert_comments
+from tests.threads_data import insert_comments, recorded_statements, set_site
 
 
 def test_unknown_article_is_an_empty_thread(actions):
@@ -67,17 +67,6 @@ def _post(actions, n, article="hello-world", **fields):
     return response.json["id"]
 
 
-def _set_site(app, **values):
-    from sqlalchemy import update
-
-    from commentsvc.extensions import db
-    from commentsvc.models import Site
-
-    with app.app_context():
-        db.session.execute(update(Site).values(**values))
-        db.session.commit()
-
-
 def _depths(nodes, depth=1):
     for node in nodes:
         yield node["id"], depth
@@ -86,7 +75,7 @@ def _depths(nodes, depth=1):
 
 def test_replies_nest_and_deeper_ones_attach_at_the_site_depth_limit(actions, app):
     actions.site("demo", moderation="none")
-    _set_site(app, max_depth=3)
+    set_site(app, max_depth=3)
     chain = [_post(actions, 0)]
     for n in range(1, 6):
         chain.append(_post(actions, n, parent_id=chain[-1]))
@@ -164,20 +153,8 @@ def test_per_page_is_capped_at_200():
 
 @pytest.fixture
 def query_log(app):
-    from sqlalchemy import event
-
-    from commentsvc.extensions import db
-
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield statements
-    event.remove(engine, "before_cursor_execute", record)
+    with recorded_statements(app) as statements:
+        yield statements
 
 
 def _comment_queries(statements):
@@ -242,7 +219,7 @@ def test_etag_differs_per_page_and_order_and_closing_changes_it(actions, app):
             [{}, {"page": 2}, {"per_page": 10}, {"order": "newest"}]}
     assert len(tags) == 4
     before = actions.thread()
-    _set_site(app, max_depth=2)
+    set_site(app, max_depth=2)
     assert actions.thread().headers["ETag"] != before.headers["ETag"]
 
 

@@ -5,24 +5,15 @@ from __future__ import annotations
 import typing as t
 
 import pytest
-from sqlalchemy import event, update
 
 from commentsvc import threads
 from commentsvc.cache import caches
-from commentsvc.extensions import db
-from commentsvc.models import Site
-from tests.threads_data import insert_comments
+from tests.threads_data import insert_comments, recorded_statements, set_site
 
 THREAD = "/api/v1/sites/demo/articles/hello-world/comments"
 EMBED = "/embed/demo/hello-world"
 FEED = "/api/v1/sites/demo/articles/hello-world/feed.atom"
 DEEP = 10_000
-
-
-def _set_max_depth(app: t.Any, value: int) -> None:
-    with app.app_context():
-        db.session.execute(update(Site).values(max_depth=value))  # past the setter's 1-50 cap
-        db.session.commit()
 
 
 def _nesting(tree: list[dict[str, t.Any]]) -> int:
@@ -42,7 +33,7 @@ def deep_chain(actions, app):
 @pytest.mark.parametrize(("max_depth", "shown_depth"), [(5, 5), (50, 50), (10_000, 50), (0, 50)])
 def test_a_10000_deep_chain_reads_as_json_at_any_site_depth(actions, app, deep_chain, max_depth,
                                                            shown_depth):
-    _set_max_depth(app, max_depth)
+    set_site(app, max_depth=max_depth)
     response = actions.client.get(THREAD)
     assert response.status_code == 200
     data = response.json
@@ -58,7 +49,7 @@ def test_a_10000_deep_chain_reads_as_json_at_any_site_depth(actions, app, deep_c
 @pytest.mark.parametrize("max_depth", [5, 10_000])
 def test_a_10000_deep_chain_renders_on_the_no_javascript_page(actions, app, deep_chain,
                                                               max_depth):
-    _set_max_depth(app, max_depth)
+    set_site(app, max_depth=max_depth)
     response = actions.client.get(EMBED)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -72,39 +63,30 @@ def test_a_10000_deep_chain_renders_on_the_no_javascript_page(actions, app, deep
 
 
 def test_a_10000_deep_chain_has_a_feed(actions, app, deep_chain):
-    _set_max_depth(app, 10_000)
+    set_site(app, max_depth=10_000)
     response = actions.client.get(FEED)
     assert response.status_code == 200
     assert response.data.count(b"<entry>") == threads.FEED_MAX
 
 
 @pytest.fixture
-def comment_queries(app):
-    with app.app_context():
-        engine = db.engine
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        if "FROM comments" in statement:
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
+def thread_queries(app):
+    with recorded_statements(app) as statements:
+        yield lambda: [s for s in statements if "FROM comments" in s]
 
 
-def test_the_no_javascript_page_and_the_json_read_share_one_cache(actions, app, comment_queries):
+def test_the_no_javascript_page_and_the_json_read_share_one_cache(actions, app, thread_queries):
     actions.site("demo", moderation="none")
     insert_comments(app, 3)
     assert actions.client.get(EMBED).status_code == 200
-    assert len(comment_queries) == 1
+    assert len(thread_queries()) == 1
     json_read = actions.client.get(THREAD)  # the embed page's page: per_page 50, oldest
     assert json_read.status_code == 200 and len(json_read.json["comments"]) == 3
-    assert len(comment_queries) == 1  # served from what the embed page cached
+    assert len(thread_queries()) == 1  # served from what the embed page cached
     assert len(caches(app).threads) == 1
     second = actions.client.get(f"{EMBED}?page=junk")  # unreadable page numbers read as page 1
     assert second.status_code == 200 and "Reader 2" in second.get_data(as_text=True)
-    assert len(comment_queries) == 1
+    assert len(thread_queries()) == 1
 
 
 def test_the_no_javascript_page_sees_a_change_at_once(actions, app):

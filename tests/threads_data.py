@@ -1,11 +1,14 @@
-"""Big threads written straight to the database: thousands of comments in two statements."""
+"""Big threads written straight to the database (thousands of comments in two statements),
+site settings past the setters' checks, and the SQL a read costs."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import typing as t
 
 from flask import Flask
-from sqlalchemy import insert, select, update
+from sqlalchemy import event, insert, select, update
 
 from commentsvc.extensions import db
 from commentsvc.models import Article, Comment, Site
@@ -38,3 +41,27 @@ def insert_comments(app: Flask, n: int, *, chain: bool = False, body: str = "<p>
             approved_count=Article.approved_count + n, version=Article.version + 1))
         db.session.commit()
     return ids
+
+
+def set_site(app: Flask, **values: t.Any) -> None:
+    """Change every site's columns directly, past the setters' checks (e.g. max_depth=10_000)."""
+    with app.app_context():
+        db.session.execute(update(Site).values(**values))
+        db.session.commit()
+
+
+@contextlib.contextmanager
+def recorded_statements(app: Flask) -> t.Iterator[list[str]]:
+    """Every SQL statement the app's engine runs inside the block."""
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def record(conn: t.Any, cursor: t.Any, statement: str, *args: t.Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
