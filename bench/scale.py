@@ -6,7 +6,7 @@
 Two databases are (re)created on that server: `commentsvc_scale_small` (10,000 comments over
 100 articles) and `commentsvc_scale` (1,000,000 comments over 10,000 articles), so each thread
 holds ~100 comments in both. Rows are made in bulk with INSERT ... SELECT generate_series. Then
-the application's own service functions run (comments.read_thread, moderation.list_queue,
+the application's own service functions run (threads.page, moderation.list_queue,
 first page and a page 20 cursors deep); their SQL is captured and run again under
 EXPLAIN (ANALYZE, BUFFERS).
 """
@@ -76,13 +76,16 @@ def seed(uri: str, comments: int, articles: int) -> float:
 
 def measure(uri: str, articles: int) -> dict[str, t.Any]:
     """Median milliseconds of the service calls, and EXPLAIN (ANALYZE, BUFFERS) of their SQL."""
-    from commentsvc import comments, create_app, moderation
+    from commentsvc import create_app, moderation, threads
     from commentsvc.extensions import db
     from commentsvc.models import Moderator
+    from commentsvc.validation import Paging
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "scale"})
+    # No thread cache: every call pays the comment query (and its serialisation) it measures.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "scale",
+                      "THREAD_CACHE_BYTES": 0})
     out: dict[str, t.Any] = {}
-    with app.app_context():
+    with app.test_request_context():  # the thread is serialised, with its avatar URLs
         moderation.add_moderator("scale-admin", [], admin=True)
         admin = db.session.scalar(db.select(Moderator).where(Moderator.name == "scale-admin"))
         middle = f"article-{articles // 2}"
@@ -90,7 +93,7 @@ def measure(uri: str, articles: int) -> dict[str, t.Any]:
         for _ in range(20):  # the cursor of page 21
             cursor = moderation.list_queue(admin, "pending", None, None, 50, cursor).next_cursor
         calls: dict[str, t.Callable[[], t.Any]] = {
-            "thread": lambda: comments.read_thread("scale", middle),
+            "thread": lambda: threads.page("scale", middle, Paging()),
             "queue, first page": lambda: moderation.list_queue(admin, "pending", None, None, 50,
                                                                None),
             "queue, page 21": lambda: moderation.list_queue(admin, "pending", None, None, 50,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.threads_data import insert_comments, recorded_statements, set_site
+
 
 def test_unknown_article_is_an_empty_thread(actions):
     actions.site("demo")
@@ -48,14 +50,6 @@ def test_etag_revalidation_answers_304_until_the_thread_changes(actions):
     assert changed.json["count"] == 2
 
 
-@pytest.mark.parametrize("params", [{"page": "x"}, {"per_page": "1e9"}, {"order": "sideways"}])
-def test_bad_paging_values_are_400(actions, params):
-    actions.site("demo")
-    response = actions.thread(**params)
-    assert response.status_code == 400
-    assert response.json["error"] == "bad_request"
-
-
 def test_counts_for_many_articles(actions, client):
     actions.site("demo", moderation="none")
     actions.post(article="a")
@@ -73,17 +67,6 @@ def _post(actions, n, article="hello-world", **fields):
     return response.json["id"]
 
 
-def _set_site(app, **values):
-    from sqlalchemy import update
-
-    from commentsvc.extensions import db
-    from commentsvc.models import Site
-
-    with app.app_context():
-        db.session.execute(update(Site).values(**values))
-        db.session.commit()
-
-
 def _depths(nodes, depth=1):
     for node in nodes:
         yield node["id"], depth
@@ -92,7 +75,7 @@ def _depths(nodes, depth=1):
 
 def test_replies_nest_and_deeper_ones_attach_at_the_site_depth_limit(actions, app):
     actions.site("demo", moderation="none")
-    _set_site(app, max_depth=3)
+    set_site(app, max_depth=3)
     chain = [_post(actions, 0)]
     for n in range(1, 6):
         chain.append(_post(actions, n, parent_id=chain[-1]))
@@ -149,7 +132,8 @@ def test_out_of_range_paging_is_clamped_never_a_full_dump(actions, params, page,
     assert len(response.json["comments"]) == per_page_seen
 
 
-@pytest.mark.parametrize("params", [{"page": "9" * 5000}, {"per_page": "ten"},
+@pytest.mark.parametrize("params", [{"page": "x"}, {"per_page": "1e9"}, {"order": "sideways"},
+                                    {"page": "9" * 5000}, {"per_page": "ten"},
                                     {"page": "1.5"}, {"order": "NEWEST"}])
 def test_unreadable_paging_values_are_400(actions, params):
     actions.site("demo")
@@ -158,34 +142,19 @@ def test_unreadable_paging_values_are_400(actions, params):
     assert response.json["error"] == "bad_request"
 
 
-def test_per_page_is_capped_at_200(actions, app):
-    from commentsvc import comments
+def test_per_page_is_capped_at_200():
+    from commentsvc.validation import PER_PAGE_MAX, parse_paging
 
-    actions.site("demo", moderation="none")
-    assert comments.PER_PAGE_MAX == 200
-    with app.test_request_context():
-        thread = comments.read_thread("demo", "nothing", per_page=10**9)
-    assert thread.pages == 0
+    assert PER_PAGE_MAX == 200
+    assert parse_paging({"per_page": str(10**9)}).per_page == 200
 
 
 # --- queries, validators, cache ----------------------------------------------------------------
 
 @pytest.fixture
 def query_log(app):
-    from sqlalchemy import event
-
-    from commentsvc.extensions import db
-
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield statements
-    event.remove(engine, "before_cursor_execute", record)
+    with recorded_statements(app) as statements:
+        yield statements
 
 
 def _comment_queries(statements):
@@ -250,7 +219,7 @@ def test_etag_differs_per_page_and_order_and_closing_changes_it(actions, app):
             [{}, {"page": 2}, {"per_page": 10}, {"order": "newest"}]}
     assert len(tags) == 4
     before = actions.thread()
-    _set_site(app, max_depth=2)
+    set_site(app, max_depth=2)
     assert actions.thread().headers["ETag"] != before.headers["ETag"]
 
 
@@ -262,14 +231,37 @@ def test_cache_control_lets_a_cdn_cache_briefly_and_browsers_revalidate(actions)
     assert "stale-while-revalidate=60" in response.headers["CDN-Cache-Control"]
 
 
-def test_the_cache_is_bounded(actions, app):
-    from commentsvc.cache import lru_for
+def test_the_cache_is_bounded_by_bytes_not_entries(actions, app_factory):
+    """Many reads of a big thread with varying per_page/order keep a worker under its bound."""
+    from commentsvc.cache import caches
 
+    bound = 400_000
+    app = app_factory(THREAD_CACHE_BYTES=bound)
     actions.site("demo", moderation="none")
-    app.config["THREAD_CACHE_SIZE"] = 3
-    for page in range(1, 8):
-        actions.thread(page=page)
-    assert len(lru_for(app, "threads", 3)) == 3
+    insert_comments(app, 400, body="<p>" + "x" * 500 + "</p>")
+    client = app.test_client()
+    sizes = []
+    for per_page in range(140, 200, 2):
+        for order in ("oldest", "newest"):
+            response = client.get("/api/v1/sites/demo/articles/hello-world/comments",
+                                  query_string={"per_page": per_page, "order": order})
+            assert response.status_code == 200
+            sizes.append(len(response.data))
+    threads = caches(app).threads
+    assert sum(sizes) > 5 * bound  # what an entry-count bound would have kept
+    assert 0 < threads.bytes <= bound
+    assert 1 < len(threads) < len(sizes)
+
+
+def test_a_page_larger_than_the_whole_cache_is_served_but_not_kept(actions, app_factory):
+    from commentsvc.cache import caches
+
+    app = app_factory(THREAD_CACHE_BYTES=1000)
+    actions.site("demo", moderation="none")
+    insert_comments(app, 20, body="<p>" + "y" * 200 + "</p>")
+    response = app.test_client().get("/api/v1/sites/demo/articles/hello-world/comments")
+    assert response.status_code == 200 and len(response.json["comments"]) == 20
+    assert len(caches(app).threads) == 0 and caches(app).threads.bytes == 0
 
 
 def test_counts_unknown_site_and_too_many_articles(actions, client):

@@ -1,31 +1,49 @@
-"""A small bounded LRU of serialised answers, one per application (gunicorn worker).
+"""The read path's per-worker caches, one `Caches` object per application (gunicorn worker).
 
-    cache = lru_for(app, "threads", size=512)
-    body = cache.get(key) or cache.put(key, render())
+    caches(app).threads.get(etag) or caches(app).threads.put(etag, body)
+    caches(app).heads.get(site_key, article_key)      # a ThreadHead trusted until its TTL
+    caches(app).heads.clear()                           # this worker changed a thread
 
-Entries are keyed by something that changes whenever the answer would (the article version),
-so nothing is ever invalidated: old keys just fall off the end.
+Built once by `init_app` (called from setup.init_extensions) and stored in `app.extensions`
+under one key. Thread pages are keyed by their ETag, which changes whenever the answer would
+(the article version), so nothing is ever invalidated: old entries just fall off the end. The
+thread cache is bounded by bytes (THREAD_CACHE_BYTES), so a few huge pages cannot grow a worker.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import typing as t
 from collections import OrderedDict
+from dataclasses import dataclass
 
-from flask import Flask
+from flask import Flask, current_app
+
+EXTENSION = "commentsvc.caches"
+HEAD_CACHE_MAX = 10_000
+# What one entry costs beyond its body: the key, the OrderedDict link, the bytes header.
+ENTRY_OVERHEAD = 200
 
 
-class LRU:
-    """A thread-safe least-recently-used mapping of str keys to bytes, at most `size` entries."""
+class ByteLRU:
+    """A thread-safe least-recently-used mapping of keys to bytes, at most `max_bytes` in all.
 
-    def __init__(self, size: int) -> None:
-        self.size = max(0, int(size))
-        self._data: OrderedDict[t.Hashable, bytes] = OrderedDict()
+    A value larger than the whole budget is returned but not kept.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max(0, int(max_bytes))
+        self._data: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
+        self.bytes = 0
         self.hits = self.misses = 0
 
-    def get(self, key: t.Hashable) -> bytes | None:
+    @staticmethod
+    def cost(key: str, value: bytes) -> int:
+        return len(key) + len(value) + ENTRY_OVERHEAD
+
+    def get(self, key: str) -> bytes | None:
         with self._lock:
             value = self._data.get(key)
             if value is None:
@@ -35,23 +53,70 @@ class LRU:
             self.hits += 1
             return value
 
-    def put(self, key: t.Hashable, value: bytes) -> bytes:
-        if self.size:
-            with self._lock:
-                self._data[key] = value
-                self._data.move_to_end(key)
-                while len(self._data) > self.size:
-                    self._data.popitem(last=False)
+    def put(self, key: str, value: bytes) -> bytes:
+        cost = self.cost(key, value)
+        if cost > self.max_bytes:
+            return value
+        with self._lock:
+            old = self._data.pop(key, None)
+            if old is not None:
+                self.bytes -= self.cost(key, old)
+            self._data[key] = value
+            self.bytes += cost
+            while self.bytes > self.max_bytes:
+                gone_key, gone = self._data.popitem(last=False)
+                self.bytes -= self.cost(gone_key, gone)
         return value
 
     def __len__(self) -> int:
         return len(self._data)
 
 
-def lru_for(app: Flask, name: str, size: int) -> LRU:
-    """The app's LRU called `name`, made on first use."""
-    caches: dict[str, LRU] = app.extensions.setdefault("commentsvc.lru", {})
-    cache = caches.get(name)
-    if cache is None:
-        cache = caches.setdefault(name, LRU(size))
-    return cache
+class HeadCache:
+    """Thread heads (site + article version) trusted for a few seconds; cleared on own writes."""
+
+    def __init__(self, size: int = HEAD_CACHE_MAX) -> None:
+        self.size = size
+        self._data: dict[tuple[str, str], tuple[float, t.Any]] = {}
+
+    @staticmethod
+    def key(site_key: str, article_key: str) -> tuple[str, str]:
+        """The one place a head's cache key is built."""
+        return site_key, article_key
+
+    def get(self, site_key: str, article_key: str) -> t.Any | None:
+        hit = self._data.get(self.key(site_key, article_key))
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        return None
+
+    def put(self, site_key: str, article_key: str, head: t.Any, ttl: float) -> None:
+        if len(self._data) >= self.size:
+            self._data.clear()
+        self._data[self.key(site_key, article_key)] = (time.monotonic() + ttl, head)
+
+    def clear(self) -> None:
+        self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+@dataclass(frozen=True)
+class Caches:
+    """Everything the read path remembers in one worker."""
+
+    heads: HeadCache
+    threads: ByteLRU
+
+
+def init_app(app: Flask) -> Caches:
+    """Build the app's caches from its config (THREAD_CACHE_BYTES) and store them once."""
+    built = Caches(heads=HeadCache(), threads=ByteLRU(app.config["THREAD_CACHE_BYTES"]))
+    app.extensions[EXTENSION] = built
+    return built
+
+
+def caches(app: Flask | None = None) -> Caches:
+    """The caches of `app` (default: the current app)."""
+    return t.cast(Caches, (app or current_app).extensions[EXTENSION])

@@ -48,7 +48,8 @@ DEFAULTS: dict[str, t.Any] = {
     # The service's public address, e.g. https://comments.example.org, for links in mail.
     "PUBLIC_URL": None,
     "MIGRATIONS_DIR": None,  # None: the repository's migrations/ folder
-    "THREAD_CACHE_SIZE": 512,  # serialised thread pages kept per worker (LRU, keyed by version)
+    # Bytes of serialised thread pages kept per worker (LRU keyed by ETag, bounded by size).
+    "THREAD_CACHE_BYTES": 32 * 1024 * 1024,
     "THREAD_CDN_SECONDS": 10,  # s-maxage: how long a CDN may serve a thread without asking
     # Seconds a worker may trust an article version without asking the database (0: never).
     "THREAD_HEAD_TTL": 0,

@@ -1,17 +1,19 @@
 """Atom 1.0 feeds of approved comments, built with ElementTree so every value is escaped.
 
-    xml_bytes = atom(head, comments, self_url="https://comments.example/api/v1/...")
+    xml_bytes = atom(site_key="demo", site_name="Demo", article_key="hello-world",
+                     article_url=None, updated=created_at, comments=rows,
+                     self_url="https://comments.example/api/v1/...")
 
 Only public fields go in: author name and website, the rendered body, dates. No address, no IP.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 import xml.etree.ElementTree as ET
 
-from .comments import ThreadHead
 from .models import Comment
 from .serialize import iso
 
@@ -35,24 +37,19 @@ def _urn(name: str) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
 
 
-def atom(head: ThreadHead, comments: list[Comment], self_url: str) -> bytes:
-    """The feed document; comments are given newest first."""
+def atom(*, site_key: str, site_name: str | None, article_key: str, article_url: str | None,
+         updated: dt.datetime, comments: list[Comment], self_url: str) -> bytes:
+    """The feed document; comments are given newest first.
+
+    `updated` is used when there is no comment: the article's (else the site's) creation time.
+    """
     ET.register_namespace("", ATOM)
-    article_key = head.article.key if head.article else ""
-    site_key = head.site.key
     feed = ET.Element(f"{{{ATOM}}}feed")
     _add(feed, "id", _urn(f"commentsvc:{site_key}:{article_key}"))
-    _add(feed, "title", f"Comments on {article_key} ({head.site.name or site_key})")
+    _add(feed, "title", f"Comments on {article_key} ({site_name or site_key})")
     times = [c.edited_at or c.created_at for c in comments]
-    if times:
-        updated = max(times)
-    elif head.article is not None:
-        updated = head.article.created_at
-    else:
-        updated = head.site.created_at
-    _add(feed, "updated", iso(updated))
+    _add(feed, "updated", iso(max(times) if times else updated))
     _add(feed, "link", rel="self", type="application/atom+xml", href=self_url)
-    article_url = head.article.url if head.article else None
     if article_url:
         _add(feed, "link", rel="alternate", type="text/html", href=article_url)
     _add(feed, "generator", "commentsvc")

@@ -42,6 +42,20 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def comments_open(site: t.Any, article: t.Any, now: dt.datetime | None = None) -> bool:
+    """Whether an article takes comments: not closed by a moderator, not past the site's
+    close_after_days. `site`/`article` are rows or the read path's heads (same field names);
+    no article yet means open."""
+    if article is None:
+        return True
+    if not article.comments_open:
+        return False
+    if site.close_after_days:
+        now = now or utcnow()
+        return bool(now - article.created_at < dt.timedelta(days=site.close_after_days))
+    return True
+
+
 class UTCDateTime(db.TypeDecorator):  # type: ignore[name-defined]
     """A timezone-aware UTC datetime on every database (SQLite forgets the zone)."""
 

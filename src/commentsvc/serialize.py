@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import typing as t
+from dataclasses import dataclass
 
 from flask import url_for
 
-from .comments import Thread, comments_open
 from .models import Comment, ModerationEvent
 from .privacy import keys, mask_email
 
@@ -66,62 +66,71 @@ def _fast_shape() -> t.Callable[[Comment], dict[str, t.Any]]:
     return shape
 
 
-def build_tree(comments: list[Comment], max_depth: int = 0,
-               shape: t.Callable[[Comment], dict[str, t.Any]] = public_comment
-               ) -> list[dict[str, t.Any]]:
-    """Nest comments under their parents, keeping the given order among siblings.
+@dataclass(frozen=True)
+class ThreadShape:
+    """One page of a thread, already arranged by threads: only nesting is left to do here."""
 
-    A reply deeper than max_depth (when > 0) is attached at the deepest allowed level.
-    """
-    nodes = {c.id: shape(c) for c in comments}
-    parent_of = {c.id: c.parent_id if c.parent_id in nodes else None for c in comments}
-    host_of: dict[int, int | None] = {}  # the node each comment is shown under
-    depth: dict[int, int] = {}
-
-    def place(cid: int) -> None:
-        chain = []
-        while cid not in depth:
-            chain.append(cid)
-            parent = parent_of[cid]
-            if parent is None or parent in chain:
-                break
-            cid = parent
-        for cid in reversed(chain):
-            parent = parent_of[cid]
-            host = parent if parent in depth else None
-            if host is not None and max_depth and depth[host] >= max_depth:
-                host = host_of[host]
-            host_of[cid] = host
-            depth[cid] = depth[host] + 1 if host is not None else 1
-
-    roots: list[dict[str, t.Any]] = []
-    for c in comments:
-        place(c.id)
-    for c in comments:
-        host = host_of[c.id]
-        (roots if host is None else nodes[host]["replies"]).append(nodes[c.id])
-    return roots
+    site: str
+    article: str | None
+    comments_open: bool
+    count: int
+    page: int
+    pages: int
+    # (row, id of the comment it is shown under or None), in the order siblings are shown
+    placed: list[tuple[t.Any, int | None]]
+    newest: bool
 
 
-def thread(t_: Thread, order: str) -> dict[str, t.Any]:
-    comments = t_.comments
-    tree = build_tree(comments, t_.site.max_depth, _fast_shape())
-    if order == "newest":
+def thread(shape: ThreadShape) -> dict[str, t.Any]:
+    """The public thread; one pass over the placed rows, no walk up or down the tree."""
+    make = _fast_shape()
+    nodes = {row.id: make(row) for row, _ in shape.placed}
+    tree: list[dict[str, t.Any]] = []
+    for row, host in shape.placed:
+        (tree if host is None else nodes[host]["replies"]).append(nodes[row.id])
+    if shape.newest:
         tree.reverse()
     return {
-        "site": t_.site.key,
-        "article": t_.article.key if t_.article else None,
-        "comments_open": comments_open(t_.site, t_.article),
-        "count": t_.count,
-        "page": t_.page,
-        "pages": t_.pages,
+        "site": shape.site,
+        "article": shape.article,
+        "comments_open": shape.comments_open,
+        "count": shape.count,
+        "page": shape.page,
+        "pages": shape.pages,
         "comments": tree,
     }
 
 
-def thread_json(t_: Thread, order: str) -> bytes:
+def thread_json(shape: ThreadShape) -> bytes:
     """The thread as the UTF-8 JSON bytes that are cached and sent."""
-    return json.dumps(thread(t_, order), ensure_ascii=False, separators=(",", ":")).encode()
+    return json.dumps(thread(shape), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One comment of a flattened tree: `closes` replies lists end right after it."""
+
+    c: dict[str, t.Any]
+    depth: int
+    closes: int
+
+
+def flatten(tree: list[dict[str, t.Any]]) -> list[Shown]:
+    """The tree in reading order, without recursion (templates render it with a flat loop)."""
+    out: list[Shown] = []
+    stack = [iter(tree)]
+    while stack:
+        node = next(stack[-1], None)
+        if node is None:
+            stack.pop()
+            if stack and out:  # a replies list ended: the last comment shown closes it
+                last = out[-1]
+                out[-1] = Shown(last.c, last.depth, last.closes + 1)
+            continue
+        out.append(Shown(node, len(stack), 0))
+        if node["replies"]:
+            stack.append(iter(node["replies"]))
+    return out
 
 
 def public_status(comment: Comment) -> str:

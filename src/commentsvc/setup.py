@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import cache
 from .config import DEFAULTS, check_production, finish_config
 from .extensions import CookieSessionOnDemand, db, limiter, migrate
 
@@ -60,6 +61,7 @@ def init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"])
     limiter.init_app(app)
     _reset_limiter_fallback()
+    cache.init_app(app)
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":

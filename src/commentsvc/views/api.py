@@ -8,13 +8,12 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, g, redirect, request
 
-from .. import authors, comments, feed, metrics, serialize, sites
-from ..cache import lru_for
+from .. import authors, comments, metrics, serialize, sites, threads
 from ..errors import BadRequest
 from ..extensions import limiter
 from ..models import ARTICLE_KEY_MAX, BODY_MAX, EMAIL_MAX, NAME_MAX, URL_MAX
 from ..spam import formtoken
-from ..validation import parse_edit, read_body, validate_submission
+from ..validation import parse_edit, parse_paging, read_body, validate_submission
 from . import cors
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -36,17 +35,6 @@ def _article_key(article: str) -> str:
     return article
 
 
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number.") from None
-    return min(max(value, low), high)
-
-
 def _cache_headers(etag: str) -> dict[str, str]:
     """Browsers revalidate every time (a 304 is cheap); a CDN may serve it for a few seconds.
 
@@ -64,38 +52,16 @@ def _cache_headers(etag: str) -> dict[str, str]:
     }
 
 
-def _not_modified(etag: str) -> bool:
-    """If-None-Match: weak comparison, any of several tags, or `*`."""
-    tags = request.if_none_match
-    return bool(tags) and tags.contains_weak(etag)
-
-
-def _thread_params() -> tuple[int, int, str]:
-    page = _int_arg("page", 1, 1, comments.PAGE_MAX)
-    per_page = _int_arg("per_page", 50, 1, comments.PER_PAGE_MAX)
-    order = request.args.get("order", "oldest")
-    if order not in ("oldest", "newest"):
-        raise BadRequest("order must be oldest or newest.")
-    return page, per_page, order
-
-
 @bp.get(THREAD)
 @limiter.exempt  # the hot path: never limited, and spared the limiter's per-request bookkeeping
 def read_thread(site: str, article: str) -> t.Any:
-    page, per_page, order = _thread_params()
-    key = _article_key(article)
-    head = comments.cached_thread_head(site, key, current_app.config.get("THREAD_HEAD_TTL", 0))
-    cors.remember_site_origins(head.site.origins)
-    etag = head.etag(page, per_page, order)
-    headers = _cache_headers(etag)
-    if _not_modified(etag):
+    paging = parse_paging(request.args)
+    found = threads.page(site, _article_key(article), paging, request.if_none_match)
+    cors.remember_site_origins(found.head.site.origins)
+    headers = _cache_headers(found.etag)
+    if found.body is None:
         return Response(status=304, headers=headers)
-    cache = lru_for(current_app, "threads", current_app.config.get("THREAD_CACHE_SIZE", 512))
-    body = cache.get(etag)
-    if body is None:
-        thread = comments.read_thread(site, key, page, per_page, order, head=head)
-        body = cache.put(etag, serialize.thread_json(thread, order))
-    return Response(body, status=200, headers=headers, mimetype="application/json")
+    return Response(found.body, status=200, headers=headers, mimetype="application/json")
 
 
 @bp.post(THREAD)
@@ -174,7 +140,7 @@ def counts(site: str) -> t.Any:
     keys = request.args.getlist("article")
     if len(keys) > 200:
         raise BadRequest("Ask for at most 200 articles at once.")
-    return {"counts": comments.article_counts(site, [_article_key(k) for k in keys])}
+    return {"counts": threads.article_counts(site, [_article_key(k) for k in keys])}
 
 
 @bp.get("/sites/<site>/articles/<article:article>/form")
@@ -193,15 +159,12 @@ def form(site: str, article: str) -> t.Any:
 
 @bp.get("/sites/<site>/articles/<article:article>/feed.atom")
 def article_feed(site: str, article: str) -> t.Any:
-    head = comments.thread_head(site, _article_key(article))
-    cors.remember_site_origins(head.site.origins)
-    etag = "feed-" + head.etag(1, comments.FEED_MAX, "newest")
-    headers = _cache_headers(etag)
-    if _not_modified(etag):
+    found = threads.feed(site, _article_key(article), request.base_url, request.if_none_match)
+    cors.remember_site_origins(found.head.site.origins)
+    headers = _cache_headers(found.etag)
+    if found.body is None:
         return Response(status=304, headers=headers)
-    rows = comments.feed_comments(head)
-    body = feed.atom(head, rows, self_url=request.base_url)
-    return Response(body, 200, headers, content_type="application/atom+xml; charset=utf-8")
+    return Response(found.body, 200, headers, content_type="application/atom+xml; charset=utf-8")
 
 
 COMMENT = "/comments/<int:comment_id>"

@@ -10,10 +10,11 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from .. import comments, serialize, sites
+from .. import serialize, sites, threads
 from ..errors import BadRequest
 from ..models import ARTICLE_KEY_MAX
 from ..spam import formtoken
+from ..validation import link_number, parse_page_link
 
 bp = Blueprint("embed", __name__)
 
@@ -80,44 +81,30 @@ def frame_policy(origins: list[str]) -> str:
             f"base-uri 'none'; frame-ancestors {ancestors}")
 
 
-def _find(tree: list[dict[str, t.Any]], comment_id: int) -> dict[str, t.Any] | None:
-    for c in tree:
-        if c["id"] == comment_id:
-            return c
-        found = _find(c["replies"], comment_id)
-        if found is not None:
-            return found
-    return None
-
-
-def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
-
-
 @bp.get("/embed/<site>/<article:article>")
 def page(site: str, article: str) -> t.Any:
     """The thread and the form rendered on the server: works with JavaScript off, in an iframe."""
     if len(article) > ARTICLE_KEY_MAX:
         raise BadRequest(f"An article key is at most {ARTICLE_KEY_MAX} characters.")
-    page_no = max(1, _int_arg("page") or 1)
-    thread = comments.read_thread(site, article, page_no, EMBED_PER_PAGE, "oldest")
-    data = serialize.thread(thread, "oldest")
-    reply_id = _int_arg("replytocom")
-    reply_to = _find(data["comments"], reply_id) if reply_id else None
+    found = threads.page(site, article, parse_page_link(request.args, EMBED_PER_PAGE))
+    data = threads.tree(found)
+    shown = serialize.flatten(data["comments"])
+    reply_id = link_number(request.args, "replytocom")
+    reply_to = next((s.c for s in shown if s.c["id"] == reply_id), None) if reply_id else None
     html = render_template(
         "embed.html",
         thread=data,
+        shown=shown,
         article_key=article,
         reply_to=reply_to,
         form_token=formtoken.issue(site, article) if data["comments_open"] else None,
         page_url=request.base_url,
         return_to=request.base_url + "?posted=1",
-        held=request.args.get("posted") is not None and thread.site.moderation == "all",
+        held=request.args.get("posted") is not None and found.head.site.moderation == "all",
     )
     return html, 200, {
         "Content-Type": "text/html; charset=utf-8",
-        "Content-Security-Policy": frame_policy(thread.site.origins),
+        "Content-Security-Policy": frame_policy(found.head.site.origins),
         "Cache-Control": "private, no-store",  # each page holds a fresh form token
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "strict-origin-when-cross-origin",

@@ -1,0 +1,314 @@
+"""The read path: one call per public read, owning the SQL that reads threads.
+
+    page = threads.page(site_key, article_key, paging, request.if_none_match)
+    if page.body is None: answer 304 with page.etag   # the client's copy is current
+    else: answer page.body (JSON bytes); threads.tree(page) gives the no-JS page its tree
+    feed = threads.feed(site_key, article_key, self_url, request.if_none_match)
+    counts = threads.article_counts(site_key, ["a", "b"])
+
+A read is: the head (site + article version, one small query, trusted THREAD_HEAD_TTL seconds
+per worker) -> the ETag -> the worker's byte-bounded page cache -> on a miss one query of the
+article's approved comments, arranged once (`arrange`, iteratively: any depth of reply chain is
+safe) and serialised. The JSON API, the no-JavaScript embed page and the feed all come here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import typing as t
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import bindparam, select
+from werkzeug.datastructures import ETags
+
+from . import feed as atom_feed
+from . import serialize
+from .cache import caches
+from .errors import NotFound
+from .extensions import db
+from .models import SITE_KEY_RE, Article, Comment, Site, comments_open
+from .validation import Paging
+
+FEED_MAX = 100
+# The deepest nesting shown whatever a site says (sites are capped to 1-50 when set): the
+# public JSON nests replies, so this also bounds the depth of every document we write or read.
+DEPTH_CEILING = 50
+
+
+@dataclass(frozen=True)
+class SiteHead:
+    """The site fields the read path needs, read without the ORM."""
+
+    id: int
+    key: str
+    name: str
+    origins: list[str]
+    max_depth: int
+    close_after_days: int | None
+    created_at: dt.datetime
+    moderation: str
+
+
+@dataclass(frozen=True)
+class ArticleHead:
+    """The article fields the read path needs, with its version."""
+
+    id: int
+    key: str
+    url: str | None
+    comments_open: bool
+    approved_count: int
+    version: int
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ThreadHead:
+    """What a thread's validator depends on, found with one small query before any comment."""
+
+    site: SiteHead
+    article: ArticleHead | None
+    comments_open: bool
+
+    def etag(self, page: int, per_page: int, order: str) -> str:
+        """Changes whenever the answer could: a new version, depth limit or open/closed state."""
+        a = self.article
+        return (f"{self.site.id}-{a.id if a else 0}-{a.version if a else 0}-{self.site.max_depth}"
+                f"-{int(self.comments_open)}-{page}-{per_page}-{order}")
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    """A page of a thread: body is None when the client's copy (If-None-Match) is current."""
+
+    head: ThreadHead
+    etag: str
+    body: bytes | None
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    """An article's Atom feed: body is None when the client's copy is current."""
+
+    head: ThreadHead
+    etag: str
+    body: bytes | None
+
+
+_SITE_COLUMNS = ("id", "key", "name", "origins", "max_depth", "close_after_days", "created_at",
+                 "moderation")
+_ARTICLE_COLUMNS = ("id", "key", "url", "comments_open", "approved_count", "version",
+                    "created_at")
+
+
+@functools.cache
+def _head_statement() -> t.Any:
+    """Built once: the hot path should not pay for SQL construction on every read."""
+    columns = [getattr(Site, c).label(f"s_{c}") for c in _SITE_COLUMNS]
+    columns += [getattr(Article, c).label(f"a_{c}") for c in _ARTICLE_COLUMNS]
+    return (
+        select(*columns)
+        .outerjoin(Article, (Article.site_id == Site.id)
+                   & (Article.key == bindparam("article_key")))
+        .where(Site.key == bindparam("site_key"))
+    )
+
+
+def _no_site(site_key: str) -> NotFound:
+    return NotFound(f"There is no site {site_key[:63]!r}.")
+
+
+def thread_head(site_key: str, article_key: str, now: dt.datetime | None = None) -> ThreadHead:
+    """The site and article (with its version) in one Core query, always asked.
+
+    :raises NotFound: unknown site.
+    """
+    if not SITE_KEY_RE.fullmatch(site_key):  # never a site: NUL and junk stay away from the DB
+        raise _no_site(site_key)
+    row = db.session.connection().execute(
+        _head_statement(), {"site_key": site_key, "article_key": article_key}
+    ).first()
+    if row is None:
+        raise _no_site(site_key)
+    m = row._mapping
+    site = SiteHead(*(m[f"s_{c}"] for c in _SITE_COLUMNS))
+    article = (ArticleHead(*(m[f"a_{c}"] for c in _ARTICLE_COLUMNS))
+               if m["a_id"] is not None else None)
+    return ThreadHead(site, article, comments_open(site, article, now))
+
+
+def head(site_key: str, article_key: str) -> ThreadHead:
+    """thread_head, remembered by this worker for THREAD_HEAD_TTL seconds (0, the default: always
+    ask). With a TTL another worker's change is seen at most that late; this worker's own changes
+    clear the cache at once (comments.bump_article). A CDN with s-maxage already allows more.
+    """
+    ttl = float(current_app.config.get("THREAD_HEAD_TTL", 0))
+    if ttl <= 0:
+        return thread_head(site_key, article_key)
+    heads = caches().heads
+    found: ThreadHead | None = heads.get(site_key, article_key)
+    if found is None:
+        found = thread_head(site_key, article_key)
+        heads.put(site_key, article_key, found, ttl)
+    return found
+
+
+def _fresh(etag: str, if_none_match: ETags | None) -> bool:
+    """If-None-Match: weak comparison, any of several tags, or `*`."""
+    return bool(if_none_match) and if_none_match.contains_weak(etag)  # type: ignore[union-attr]
+
+
+def page(site_key: str, article_key: str, paging: Paging,
+         if_none_match: ETags | None = None) -> ThreadPage:
+    """One page of top-level comments with all their replies, as the public JSON bytes.
+
+    A repeat read is served from the worker's cache (no comment query); a miss is one query.
+
+    :raises NotFound: unknown site.
+    """
+    h = head(site_key, article_key)
+    etag = h.etag(paging.page, paging.per_page, paging.order)
+    if _fresh(etag, if_none_match):
+        return ThreadPage(h, etag, None)
+    cache = caches().threads
+    body = cache.get(etag)
+    if body is None:
+        body = cache.put(etag, serialize.thread_json(_shape(h, paging)))
+    return ThreadPage(h, etag, body)
+
+
+def tree(thread_page: ThreadPage) -> dict[str, t.Any]:
+    """The page's public thread as data (what the no-JavaScript page renders)."""
+    assert thread_page.body is not None
+    return t.cast(dict[str, t.Any], json.loads(thread_page.body))
+
+
+# Only what the public shape shows: no addresses, no JSON columns to decode, no ORM objects.
+PUBLIC_COLUMNS = ("id", "parent_id", "author_name", "author_url", "avatar_key", "body_html",
+                  "created_at", "edited_at")
+
+
+@functools.cache
+def _thread_statement() -> t.Any:
+    return (
+        select(*(getattr(Comment, c) for c in PUBLIC_COLUMNS))
+        .where(Comment.article_id == bindparam("article_id"), Comment.status == "approved")
+        .order_by(Comment.created_at, Comment.id)
+    )
+
+
+def _shape(h: ThreadHead, paging: Paging) -> serialize.ThreadShape:
+    site, article = h.site, h.article
+    if article is None:
+        return serialize.ThreadShape(site.key, None, h.comments_open, 0, paging.page, 0, [],
+                                     paging.order == "newest")
+    rows = list(db.session.connection().execute(_thread_statement(), {"article_id": article.id}))
+    root, host = arrange(rows, site.max_depth)
+    top = [r for r in rows if root.get(r.id) == r.id]
+    if paging.order == "newest":
+        top.reverse()
+    pages = max(1, -(-len(top) // paging.per_page)) if top else 0
+    start = (paging.page - 1) * paging.per_page
+    chosen = {r.id for r in top[start : start + paging.per_page]}
+    placed = [(r, host[r.id]) for r in rows if root.get(r.id) in chosen]
+    return serialize.ThreadShape(site.key, article.key, h.comments_open, article.approved_count,
+                                 paging.page, pages, placed, paging.order == "newest")
+
+
+def arrange(rows: t.Sequence[t.Any], max_depth: int
+            ) -> tuple[dict[int, int], dict[int, int | None]]:
+    """The one tree builder: for each comment its top-level ancestor and the comment it is
+    shown under (None: top level), in one iterative pass.
+
+    A comment whose parent is not among `rows` is top level. A reply deeper than the site's
+    max_depth (bounded by DEPTH_CEILING, whatever the stored value) is shown at the deepest
+    level, under its parent's host. Comments on a parent cycle (imports could make one) and
+    their replies have no root and are not shown.
+    """
+    limit = max_depth if 0 < max_depth <= DEPTH_CEILING else DEPTH_CEILING
+    by_id = {r.id: r for r in rows}
+    root: dict[int, int] = {}
+    host: dict[int, int | None] = {}
+    depth: dict[int, int] = {}
+    lost: set[int] = set()  # on or below a cycle
+    for row in rows:
+        chain: list[t.Any] = []
+        seen: set[int] = set()
+        current = row
+        while current.id not in root and current.id not in lost:
+            if current.id in seen:
+                lost.update(seen)
+                chain = []
+                break
+            seen.add(current.id)
+            parent = by_id.get(current.parent_id) if current.parent_id is not None else None
+            if parent is None:
+                root[current.id], host[current.id], depth[current.id] = current.id, None, 1
+                break
+            chain.append(current)
+            current = parent
+        if current.id in lost:
+            lost.update(c.id for c in chain)
+            continue
+        for c in reversed(chain):  # parents before children
+            p = c.parent_id
+            root[c.id] = root[p]
+            host[c.id] = p if depth[p] < limit else host[p]
+            depth[c.id] = min(depth[p] + 1, limit)
+    return root, host
+
+
+def article_counts(site_key: str, article_keys: list[str]) -> dict[str, int]:
+    """Approved counts for many articles of one site in one query.
+
+    :raises NotFound: unknown site.
+    """
+    if not SITE_KEY_RE.fullmatch(site_key):
+        raise _no_site(site_key)
+    rows = list(db.session.execute(
+        select(Site.id, Article.key, Article.approved_count)
+        .outerjoin(Article, (Article.site_id == Site.id) & Article.key.in_(article_keys))
+        .where(Site.key == site_key)
+    ))
+    if not rows:
+        raise _no_site(site_key)
+    found = {key: count for _, key, count in rows if key is not None}
+    return {key: found.get(key, 0) for key in article_keys}
+
+
+def feed(site_key: str, article_key: str, self_url: str,
+         if_none_match: ETags | None = None) -> FeedPage:
+    """The article's Atom feed of its FEED_MAX newest approved comments; one comment query.
+
+    :raises NotFound: unknown site.
+    """
+    h = head(site_key, article_key)
+    etag = "feed-" + h.etag(1, FEED_MAX, "newest")
+    if _fresh(etag, if_none_match):
+        return FeedPage(h, etag, None)
+    rows = feed_comments(h)
+    article = h.article
+    body = atom_feed.atom(
+        site_key=h.site.key, site_name=h.site.name,
+        article_key=article.key if article else "",
+        article_url=article.url if article else None,
+        updated=article.created_at if article else h.site.created_at,
+        comments=rows, self_url=self_url,
+    )
+    return FeedPage(h, etag, body)
+
+
+def feed_comments(h: ThreadHead, limit: int = FEED_MAX) -> list[Comment]:
+    """The newest approved comments of the head's article, newest first; one query."""
+    if h.article is None:
+        return []
+    rows = db.session.scalars(
+        select(Comment)
+        .where(Comment.article_id == h.article.id, Comment.status == "approved")
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
