@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from commentsvc import create_app
-from commentsvc.extensions import db
+from commentsvc.extensions import db, limiter
 
 PG_URI = os.environ.get("COMMENTSVC_TEST_DATABASE_URI")
 REDIS_URI = os.environ.get("COMMENTSVC_TEST_REDIS_URI")
@@ -30,6 +30,14 @@ BASE_CONFIG: dict[str, t.Any] = {
     "RATELIMIT_ENABLED": False,
     "FLOOD_SECONDS": 0,
 }
+
+
+# The limiter as constructed, with every view's limits and exemptions registered (building an
+# app imports the views). flask-limiter's own tests build a new Limiter per test; ours is the
+# module-level instance the views are decorated with, so each test app gets its constructed
+# state back instead: no "storage is dead" flag or recovery back-off left by an earlier app.
+create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+CONSTRUCTED_LIMITER = dict(vars(limiter))
 
 
 def missing_service(what: str, how: str) -> t.NoReturn:
@@ -53,6 +61,8 @@ def _reset_postgres(uri: str) -> None:
 
 
 def make_app(uri: str, **overrides: t.Any) -> Flask:
+    """A test app on `uri`, its limiter as freshly constructed (one process, many apps)."""
+    vars(limiter).update(CONSTRUCTED_LIMITER)
     return create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": uri, **overrides})
 
 
