@@ -181,6 +181,14 @@ def actions(app: Flask, client: FlaskClient) -> Actions:
 
 
 @pytest.fixture
+def mod(actions: Actions) -> str:
+    """Sites demo and other; the token of a moderator of demo only."""
+    actions.site("demo")
+    actions.site("other")
+    return actions.moderator("mod", "demo")
+
+
+@pytest.fixture
 def redis_uri() -> str:
     if not REDIS_URI:
         missing_service("Redis", "set COMMENTSVC_TEST_REDIS_URI=redis://127.0.0.1:6379/0")
