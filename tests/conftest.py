@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from commentsvc import create_app
+from commentsvc import setup as _setup  # noqa: F401 - imports the views: their limits apply
 from commentsvc.extensions import db, limiter
 
 PG_URI = os.environ.get("COMMENTSVC_TEST_DATABASE_URI")
@@ -32,11 +33,11 @@ BASE_CONFIG: dict[str, t.Any] = {
 }
 
 
-# The limiter as constructed, with every view's limits and exemptions registered (building an
-# app imports the views). flask-limiter's own tests build a new Limiter per test; ours is the
-# module-level instance the views are decorated with, so each test app gets its constructed
-# state back instead: no "storage is dead" flag or recovery back-off left by an earlier app.
-create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+# The limiter as constructed, with every view's limits and exemptions registered (importing
+# setup imports the views). flask-limiter's own tests build a new Limiter per test; ours is
+# the module-level instance the views are decorated with, so each test app gets its
+# constructed state back instead: no "storage is dead" flag or recovery back-off left by an
+# earlier app.
 CONSTRUCTED_LIMITER = dict(vars(limiter))
 
 
