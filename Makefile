@@ -46,7 +46,7 @@ lint: install-test
 	$(BIN)/python -m pytest tests/test_structure.py -q -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .import_linter_cache .grimp_cache
 
 # The learned spam filter, cross-video: train on two shared YouTube files, test on the third.
 SHARED_DATA ?= ../shared/data
