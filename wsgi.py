@@ -1,5 +1,3 @@
-"""The WSGI entry point for gunicorn: `gunicorn -c python:commentsvc.gunicorn_conf wsgi:app`."""
+"""The WSGI entry for `gunicorn -c python:commentsvc.gunicorn_conf wsgi:app`."""
 
-from commentsvc import create_app
-
-app = create_app()
+from commentsvc.wsgi_app import app  # noqa: F401

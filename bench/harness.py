@@ -145,7 +145,7 @@ def wait_for_port(port: int, timeout: float = 10) -> None:
 
 
 def commentsvc(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "commentsvc.cli", *args],
+    result = subprocess.run([sys.executable, "-m", "commentsvc", *args],
                             env={**os.environ, **env}, cwd=ROOT, capture_output=True, text=True,
                             timeout=120)
     if result.returncode != 0:

@@ -18,7 +18,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from commentsvc import create_app
-from commentsvc.extensions import db
+from commentsvc import setup as _setup  # noqa: F401 - imports the views: their limits apply
+from commentsvc.extensions import db, limiter
 
 PG_URI = os.environ.get("COMMENTSVC_TEST_DATABASE_URI")
 REDIS_URI = os.environ.get("COMMENTSVC_TEST_REDIS_URI")
@@ -30,6 +31,14 @@ BASE_CONFIG: dict[str, t.Any] = {
     "RATELIMIT_ENABLED": False,
     "FLOOD_SECONDS": 0,
 }
+
+
+# The limiter as constructed, with every view's limits and exemptions registered (importing
+# setup imports the views). flask-limiter's own tests build a new Limiter per test; ours is
+# the module-level instance the views are decorated with, so each test app gets its
+# constructed state back instead: no "storage is dead" flag or recovery back-off left by an
+# earlier app.
+CONSTRUCTED_LIMITER = dict(vars(limiter))
 
 
 def missing_service(what: str, how: str) -> t.NoReturn:
@@ -53,6 +62,8 @@ def _reset_postgres(uri: str) -> None:
 
 
 def make_app(uri: str, **overrides: t.Any) -> Flask:
+    """A test app on `uri`, its limiter as freshly constructed (one process, many apps)."""
+    vars(limiter).update(CONSTRUCTED_LIMITER)
     return create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": uri, **overrides})
 
 
@@ -168,6 +179,14 @@ class Actions:
 @pytest.fixture
 def actions(app: Flask, client: FlaskClient) -> Actions:
     return Actions(app, client)
+
+
+@pytest.fixture
+def mod(actions: Actions) -> str:
+    """Sites demo and other; the token of a moderator of demo only."""
+    actions.site("demo")
+    actions.site("other")
+    return actions.moderator("mod", "demo")
 
 
 @pytest.fixture

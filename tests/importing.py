@@ -1,4 +1,8 @@
-"""Helpers for the import and export tests: the shared sample files and what got stored."""
+"""Helpers for the import and export tests: the sample files and what got stored.
+
+Our own small samples live in tests/data/ and always run; the shared ones (larger, from other
+projects) add tests when ../shared/data is there.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +18,13 @@ from commentsvc.extensions import db
 from commentsvc.models import Article, Comment, ModerationEvent
 
 REPO = Path(__file__).resolve().parents[1]
+OUR_DATA = REPO / "tests" / "data"
 # ../shared/data beside the repository (CI), or two levels up for a worktree checkout.
-DATA_DIRS = [REPO.parent / "shared" / "data", REPO.parents[1] / "shared" / "data"]
+DATA_DIRS = [OUR_DATA, REPO.parent / "shared" / "data", REPO.parents[1] / "shared" / "data"]
 
 
 def sample(name: str) -> Path:
-    """A shared sample file, or a skip naming where it was looked for."""
+    """A sample file (ours first, then the shared ones), or a skip naming where it was looked."""
     for folder in DATA_DIRS:
         if (folder / name).is_file():
             return folder / name

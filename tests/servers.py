@@ -58,7 +58,7 @@ class Server:
 
 def commentsvc(env: dict[str, str], *args: str) -> str:
     """Run the command line with the given environment; return what it printed."""
-    result = subprocess.run([sys.executable, "-m", "commentsvc.cli", *args], env=env, cwd=ROOT,
+    result = subprocess.run([sys.executable, "-m", "commentsvc", *args], env=env, cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr + result.stdout
     return result.stdout

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from commentsvc import clock
 from commentsvc.extensions import db
 from commentsvc.models import Article, Comment, ModerationEvent
 
@@ -158,12 +159,12 @@ def test_after_the_window_the_author_gets_edit_window_closed(actions, app, metho
     posted = _submit(actions, "none")
     created = dt.datetime.fromisoformat(posted["comment"]["created_at"].replace("Z", "+00:00"))
     window = app.config["EDIT_WINDOW_SECONDS"]
-    app.config["CLOCK"] = lambda: created + dt.timedelta(seconds=window - 5)
-    assert _patch(actions.client, posted["id"], posted["edit_token"], body="In time").status_code \
-        == 200
-    app.config["CLOCK"] = lambda: created + dt.timedelta(seconds=window + 5)
-    response = (_patch if method == "patch" else _delete)(
-        actions.client, posted["id"], posted["edit_token"])
+    with clock.frozen(created + dt.timedelta(seconds=window - 5)) as frozen:
+        assert _patch(actions.client, posted["id"], posted["edit_token"],
+                      body="In time").status_code == 200
+        frozen.advance(seconds=10)
+        response = (_patch if method == "patch" else _delete)(
+            actions.client, posted["id"], posted["edit_token"])
     assert response.status_code == 403
     assert response.json["error"] == "edit_window_closed"
     assert actions.thread().json["comments"][0]["body_html"] == "<p>In time</p>"

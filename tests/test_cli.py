@@ -1,7 +1,12 @@
-"""The command line: sites, moderators, the demo."""
+"""The command line: every group registered, the entry module, sites, moderators, the demo."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
+import pytest
 from sqlalchemy import select
 
 from commentsvc.extensions import db
@@ -65,3 +70,41 @@ def test_demo_page_shows_the_leave_a_reply_form_and_posts_without_javascript(run
         "http://localhost/embed/demo/hello-world?posted=1#comment-pending"
     held = client.get("/embed/demo/hello-world?posted=1").get_data(as_text=True)
     assert '"commentsvc-notice-page" role="status">Your comment is awaiting moderation.' in held
+
+
+
+GROUPS = {"site": {"add", "set", "webhook"}, "moderator": {"add", "list", "revoke"},
+          "import": {"wordpress", "disqus", "jsonl"}, "spam": {"train"}}
+COMMANDS = {"db", "demo", "erase", "export", "outbox", "purge", "serve", "worker", *GROUPS}
+
+
+def listed(help_text: str) -> set[str]:
+    """The command names of a click --help page."""
+    after = help_text.split("Commands:", 1)[1]
+    return {line.split()[0] for line in after.splitlines() if line.strip()}
+
+
+def test_python_m_commentsvc_is_the_console_entry_with_every_command(tmp_path):
+    env = {**os.environ, "COMMENTSVC_INSTANCE_PATH": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "commentsvc", "--help"], env=env,
+                            capture_output=True, text=True, timeout=60, check=True)
+    assert COMMANDS <= listed(result.stdout)
+
+
+@pytest.mark.parametrize("group", sorted(GROUPS))
+def test_each_group_keeps_its_subcommands(runner, group):
+    result = runner.invoke(args=[group, "--help"])
+    assert result.exit_code == 0
+    assert listed(result.output) == GROUPS[group]
+
+
+def test_the_wsgi_app_is_built_once_on_first_use_and_wsgi_py_is_the_same_object(tmp_path):
+    code = ("import commentsvc.wsgi_app as entry, wsgi; "
+            "assert entry.app is entry.app is wsgi.app; print(type(entry.app).__name__); "
+            "entry.nothing")
+    env = {**os.environ, "COMMENTSVC_INSTANCE_PATH": str(tmp_path), "PYTHONPATH": "."}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, timeout=60, cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert result.stdout.strip() == "Flask"
+    assert "AttributeError: module 'commentsvc.wsgi_app' has no attribute 'nothing'" in \
+        result.stderr

@@ -1,4 +1,4 @@
-"""`commentsvc import disqus`: the shared Disqus sample and variants derived from it."""
+"""`commentsvc import disqus`: our Disqus sample, variants, and the shared sample when present."""
 
 from __future__ import annotations
 
@@ -14,6 +14,39 @@ from .importing import articles, import_ok, invoke, row_counts, sample, stored, 
 def blog(actions):
     actions.site("blog")
     return actions
+
+
+OURS = "disqus-sample.xml"  # tests/data: always there
+FIRST = "/2024/05/01/first-post/"
+
+
+def test_our_sample_keeps_threads_statuses_and_reports_what_it_skipped(blog, app, client):
+    output = import_ok(app, "disqus", sample(OURS))
+    assert "imported 9 comments into 2 articles of site blog" in output
+    assert "skipped 1: 1 thread not in the file" in output
+    assert "1 replies kept as top-level comments: parent not found" in output
+    rows = {r["source_id"]: r for r in stored(app)}
+    assert {sid: r["status"] for sid, r in rows.items()} == {
+        "10": "approved", "11": "approved", "12": "approved", "13": "spam", "14": "deleted",
+        "15": "approved", "16": "pending", "17": "approved", "19": "approved"}
+    assert rows["11"]["parent_id"] == rows["10"]["id"]
+    assert rows["12"]["parent_id"] == rows["11"]["id"]
+    assert rows["15"]["parent_id"] == rows["14"]["id"]  # a reply keeps its deleted parent
+    assert rows["17"]["parent_id"] is None  # its parent is not in the file
+    assert rows["19"]["article"] == "news-42"  # no link: the thread's identifier
+    assert rows["10"]["ip_prefix"] == "198.51.100.0/24"
+    assert rows["10"]["body_html"] == "<p>Root comment.</p>"
+    found = articles(app)
+    assert found[FIRST][:3] == ("First post", "https://blog.example/2024/05/01/first-post/", 5)
+    assert found["news-42"][:3] == ("News without a link", None, 1)
+    thread = client.get(thread_url("blog", FIRST)).json
+    assert thread["count"] == 5
+    bodies = {c["body_html"] for c in thread["comments"]}
+    assert "<p>Buy now!</p>" not in bodies and "<p>Not yet approved.</p>" not in bodies
+    [root] = [c for c in thread["comments"] if c["body_html"] == "<p>Root comment.</p>"]
+    assert root["replies"][0]["replies"][0]["body_html"] == "<p>A reply to the reply.</p>"
+    again = import_ok(app, "disqus", sample(OURS))
+    assert "imported 0 comments" in again and "9 already imported" in again
 
 
 def test_sample_imports_posts_keeps_the_deleted_parent_and_skips_the_orphan(blog, app, client):

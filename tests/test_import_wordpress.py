@@ -1,4 +1,5 @@
-"""`commentsvc import wordpress`: the shared WXR samples and variants derived from them."""
+"""`commentsvc import wordpress`: our WXR sample, variants written inline, and the shared
+samples (Isso's, WordPress's theme unit test data) when ../shared/data is there."""
 
 from __future__ import annotations
 
@@ -44,6 +45,39 @@ def wp_comment(cid: int, content: str = "Hello", approved: str = "1", parent: in
 def blog(actions):
     actions.site("blog")
     return actions
+
+
+OURS = "wordpress-sample.xml"  # tests/data: always there
+FIRST = "/2024/05/01/first-post/"
+
+
+def test_our_sample_keeps_threads_statuses_and_skips_the_pingback(blog, app, client):
+    output = import_ok(app, "wordpress", sample(OURS))
+    assert "imported 8 comments into 2 articles of site blog" in output
+    assert "skipped 1: 1 pingback" in output
+    assert "1 replies kept as top-level comments: parent not found" in output
+    rows = {(r["article"], r["source_id"]): r for r in stored(app)}
+    assert {sid: r["status"] for (key, sid), r in rows.items() if key == FIRST} == {
+        "101": "approved", "102": "approved", "103": "approved", "104": "pending",
+        "105": "spam", "106": "rejected", "108": "approved"}
+    assert rows[(FIRST, "102")]["parent_id"] == rows[(FIRST, "101")]["id"]
+    assert rows[(FIRST, "103")]["parent_id"] == rows[(FIRST, "102")]["id"]
+    assert rows[(FIRST, "108")]["parent_id"] is None  # its parent 999 is not in the file
+    assert rows[("/2024/06/02/second/", "101")]["name"] == "Fay"  # same id, another post
+    ana, bo = rows[(FIRST, "101")], rows[(FIRST, "102")]
+    assert ana["ip_prefix"] == "203.0.113.0/24" and bo["ip_prefix"] == "2001:db8:1::/48"
+    assert ana["created_at"] == dt.datetime(2024, 5, 1, 10, 0, tzinfo=dt.UTC)
+    assert ana["url"] == "https://ana.example/" and KEYS.decrypt(ana["email_cipher"]) == \
+        "ana.reader77@example.org"
+    found = articles(app)
+    assert set(found) == {FIRST, "/2024/06/02/second/"}  # the post without comments: none
+    assert found[FIRST][:3] == ("First post", "https://blog.example/2024/05/01/first-post/", 4)
+    thread = client.get(thread_url("blog", FIRST)).json
+    assert thread["count"] == 4
+    [root] = [c for c in thread["comments"] if c["replies"]]
+    assert root["replies"][0]["replies"][0]["body_html"] == "<p>A reply to the reply.</p>"
+    assert "<p>My parent was deleted before the export.</p>" in [
+        c["body_html"] for c in thread["comments"]]
 
 
 def test_isso_sample_keeps_threads_dates_addresses_and_ip_prefixes(blog, app):
@@ -116,6 +150,8 @@ def _local_parts_hidden(raw: str) -> set[str]:
 
 
 @pytest.mark.parametrize("kind, name", [
+    ("wordpress", OURS),
+    ("disqus", "disqus-sample.xml"),
     ("wordpress", "wordpress.xml"),
     ("wordpress", "themeunittestdata.wordpress.xml"),
     ("disqus", "disqus.xml"),
@@ -143,9 +179,9 @@ def test_no_address_or_ip_in_any_public_thread(blog, app, client, kind, name):
 
 
 def test_importing_the_same_file_twice_adds_nothing(blog, app):
-    import_ok(app, "wordpress", sample("wordpress.xml"))
+    import_ok(app, "wordpress", sample(OURS))
     before, counts = row_counts(app), articles(app)
-    again = import_ok(app, "wordpress", sample("wordpress.xml"))
+    again = import_ok(app, "wordpress", sample(OURS))
     assert "imported 0 comments" in again and "8 already imported" in again
     assert row_counts(app) == before
     assert {k: v[2] for k, v in articles(app).items()} == {k: v[2] for k, v in counts.items()}
@@ -250,7 +286,7 @@ def test_article_key_is_the_path_of_the_link(blog, app, tmp_path, link, key):
 
 
 def test_dry_run_reports_and_writes_nothing(blog, app):
-    output = import_ok(app, "wordpress", sample("wordpress.xml"), "blog", "--dry-run")
+    output = import_ok(app, "wordpress", sample(OURS), "blog", "--dry-run")
     assert "would import 8 comments" in output and "nothing was written" in output
     assert row_counts(app) == (0, 0, 0)
 
@@ -297,14 +333,14 @@ def test_hostile_xml_is_refused_and_nothing_is_written(blog, app, tmp_path, kind
 
 
 def test_unknown_site_is_a_clear_error(app):
-    result = invoke(app, "import", "wordpress", str(sample("wordpress.xml")), "--site", "nope")
+    result = invoke(app, "import", "wordpress", str(sample(OURS)), "--site", "nope")
     assert result.exit_code == 1
     assert "there is no site 'nope'" in result.output
     assert row_counts(app) == (0, 0, 0)
 
 
 def test_a_disqus_file_is_not_taken_for_wordpress(blog, app):
-    result = invoke(app, "import", "wordpress", str(sample("disqus.xml")), "--site", "blog")
+    result = invoke(app, "import", "wordpress", str(sample("disqus-sample.xml")), "--site", "blog")
     assert result.exit_code == 1
     assert "not a WordPress export" in result.output
 

@@ -110,7 +110,7 @@ def test_the_worker_loop_delivers_and_stops_cleanly_on_sigterm(app_factory, data
                "COMMENTSVC_SMTP_URL": f"smtp://127.0.0.1:{port}",
                "COMMENTSVC_NOTIFY_POLL_SECONDS": "0.2",
                "PYTHONUNBUFFERED": "1"}
-        process = subprocess.Popen([sys.executable, "-m", "commentsvc.cli", "worker"], env=env,
+        process = subprocess.Popen([sys.executable, "-m", "commentsvc", "worker"], env=env,
                                    cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    text=True)
         try:

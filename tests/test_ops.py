@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import select
 
+from commentsvc import create_app
 from commentsvc.extensions import db
 from commentsvc.models import Comment, OutboxMessage, utcnow
 from tests.conftest import BASE_CONFIG, PG_URI
@@ -150,10 +151,17 @@ def test_ops_endpoints_are_exempt_from_rate_limits(app_factory):
 
 # -- /readyz ----------------------------------------------------------------------------------
 
-def test_readyz_is_ready_with_the_database_and_limits_reachable(client):
+def test_healthz_is_ok_and_readyz_ready_with_the_database_and_limits_off(client):
+    assert client.get("/healthz").json == {"status": "ok"}
     answer = client.get("/readyz")
     assert answer.status_code == 200
-    assert answer.json["checks"]["database"] == "ok"
+    assert answer.json["checks"] == {"database": "ok", "rate_limit_storage": "disabled"}
+
+
+def test_readyz_checks_the_in_memory_rate_limit_storage(app_factory):
+    answer = app_factory(RATELIMIT_ENABLED=True).test_client().get("/readyz")
+    assert answer.status_code == 200
+    assert answer.json["checks"]["rate_limit_storage"] == "ok"
 
 
 def test_readyz_names_an_unreachable_rate_limit_storage(app_factory):
@@ -173,12 +181,12 @@ def test_readyz_is_ready_with_a_reachable_redis(app_factory, redis_uri):
     assert answer.json["checks"]["rate_limit_storage"] == "ok"
 
 
-def test_readyz_names_an_unreachable_database():
-    from commentsvc import create_app
-
+@pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
+def test_readyz_names_an_unreachable_database(kind, tmp_path):
+    uri = (f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/none" if kind == "postgresql"
+           else f"sqlite:///{tmp_path}/missing/dir/x.db")
     app = create_app({**BASE_CONFIG, "DATABASE_CONNECT_TIMEOUT": 2,
-                      "SQLALCHEMY_DATABASE_URI":
-                          f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/none"})
+                      "SQLALCHEMY_DATABASE_URI": uri})
     answer = app.test_client().get("/readyz")
     assert answer.status_code == 503
     assert answer.headers["Retry-After"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import typing as t
 
 import pytest
 from sqlalchemy import select
 
+from commentsvc import clock
 from commentsvc.extensions import db
 from commentsvc.models import Article, Comment, ModerationEvent
 from commentsvc.privacy import Keys, ip_in_prefixes, ip_prefix, mask_email
@@ -188,13 +190,15 @@ def test_signed_tokens_survive_a_key_rotation_with_one_fallback_given_as_a_strin
     from commentsvc.spam import formtoken
 
     old = app_factory(SECRET_KEY="old-key-0123456789")
-    with old.app_context():
-        token = formtoken.issue("demo", "a", now=100.0)
-    rotated = app_factory(SECRET_KEY="new-key-9876543210",
-                          SECRET_KEY_FALLBACKS="old-key-0123456789")
-    with rotated.app_context():
-        stamp = formtoken.read(token, "demo", "a", now=105.0)
-    assert stamp is not None and stamp.age_seconds == 5.0
-    stranger = app_factory(SECRET_KEY="another-key-000000")
-    with stranger.app_context():
-        assert formtoken.read(token, "demo", "a", now=105.0) is None
+    with clock.frozen(dt.datetime(2026, 1, 1, tzinfo=dt.UTC)) as frozen:
+        with old.app_context():
+            token = formtoken.issue("demo", "a")
+        frozen.advance(seconds=5)
+        rotated = app_factory(SECRET_KEY="new-key-9876543210",
+                              SECRET_KEY_FALLBACKS="old-key-0123456789")
+        with rotated.app_context():
+            stamp = formtoken.read(token, "demo", "a")
+        assert stamp is not None and stamp.age_seconds == 5.0
+        stranger = app_factory(SECRET_KEY="another-key-000000")
+        with stranger.app_context():
+            assert formtoken.read(token, "demo", "a") is None

@@ -110,6 +110,7 @@ def test_unreachable_redis_falls_back_to_memory_with_a_warning(app_factory, capl
 
 @pytest.mark.redis
 def test_fallback_state_does_not_leak_into_the_next_app(app_factory, redis_uri, clean_redis):
+    # One process holds one app in production; the fixtures give each test app a fresh limiter.
     dead = f"redis://127.0.0.1:{free_port()}/0"
     first = limited_app(app_factory, RATELIMIT_STORAGE_URI=dead).test_client()
     assert post(first, 1).status_code == 202  # now on the in-memory fallback

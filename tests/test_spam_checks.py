@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 import typing as t
 
 import pytest
 from sqlalchemy import select, update
 
+from commentsvc import clock
 from commentsvc.extensions import db
 from commentsvc.models import Comment, Site
 from commentsvc.spam import formtoken
@@ -85,8 +85,8 @@ def test_spam_is_answered_exactly_like_pending_and_never_shown(actions, site):
 
 
 def stamp(app: t.Any, age: float, article: str = "hello-world") -> str:
-    with app.app_context():
-        return formtoken.issue("demo", article, now=time.time() - age)
+    with app.app_context(), clock.frozen(clock.now() - dt.timedelta(seconds=age)):
+        return formtoken.issue("demo", article)
 
 
 @pytest.mark.parametrize(

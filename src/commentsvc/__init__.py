@@ -10,7 +10,7 @@ from flask import Flask
 
 def create_app(test_config: t.Mapping[str, t.Any] | None = None) -> Flask:
     """Build the application: config, proxy handling, extensions, blueprints, errors, CLI."""
-    from . import setup
+    from . import setup  # here, so `import commentsvc.gunicorn_conf` stays light (the arbiter)
 
     # The instance folder (SQLite file, development secret) may be moved for containers and tests.
     instance = os.environ.get("COMMENTSVC_INSTANCE_PATH") or None

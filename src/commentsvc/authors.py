@@ -1,9 +1,10 @@
 """What the author of a comment may do with it afterwards: edit or withdraw, within the window.
 
-    comment = edit(comment_id, token, new_body, now)   # back to pending if the site pre-moderates
-    withdraw(comment_id, token, now)                    # status "deleted", fingerprint cleared
+    comment = edit(comment_id, token, new_body)   # back to pending if the site pre-moderates
+    withdraw(comment_id, token)                    # status "deleted", fingerprint cleared
 
 The edit token handed out at submission is the only credential; its SHA-256 is stored. Both
+window is EDIT_WINDOW_SECONDS from creation, read against `clock.now()`. Both
 changes keep `article.approved_count` and `article.version` right through `bump_article`, in
 the same transaction as the change and its audit event.
 """
@@ -16,18 +17,13 @@ import hmac
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from . import clock
 from .comments import bump_article, fingerprint
 from .errors import BadEditToken, Duplicate, EditWindowClosed, NotFound
 from .extensions import db
-from .models import ID_MAX, Comment, ModerationEvent, utcnow
+from .models import ID_MAX, Comment, ModerationEvent
 from .privacy import keys
 from .render import render_body
-
-
-def now() -> dt.datetime:
-    """The current time; tests inject a clock with the CLOCK config key (a callable)."""
-    clock = current_app.config.get("CLOCK")
-    return clock() if clock else utcnow()
 
 
 def _own_comment(comment_id: int, token: str | None, at: dt.datetime) -> Comment:
@@ -53,11 +49,12 @@ def _own_comment(comment_id: int, token: str | None, at: dt.datetime) -> Comment
     return comment
 
 
-def edit(comment_id: int, token: str | None, body: str, at: dt.datetime) -> Comment:
+def edit(comment_id: int, token: str | None, body: str) -> Comment:
     """Replace the body; an approved comment goes back to pending when the site pre-moderates.
 
     :raises Duplicate: the author already posted this text on the article.
     """
+    at = clock.now()
     comment = _own_comment(comment_id, token, at)
     was = comment.status
     site = comment.article.site
@@ -80,9 +77,9 @@ def edit(comment_id: int, token: str | None, body: str, at: dt.datetime) -> Comm
     return comment
 
 
-def withdraw(comment_id: int, token: str | None, at: dt.datetime) -> None:
+def withdraw(comment_id: int, token: str | None) -> None:
     """Withdraw the comment: status deleted, so the same text may be posted again."""
-    comment = _own_comment(comment_id, token, at)
+    comment = _own_comment(comment_id, token, clock.now())
     was = comment.status
     comment.status = "deleted"
     comment.body_fingerprint = None

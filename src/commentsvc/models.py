@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from . import clock
 from .extensions import db
 
 STATUSES = ("pending", "approved", "spam", "rejected", "deleted")
@@ -39,7 +40,8 @@ SITE_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")  # a site key, as the con
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """The column default: `clock.now()`, so a frozen clock stamps rows too."""
+    return clock.now()
 
 
 def comments_open(site: t.Any, article: t.Any, now: dt.datetime | None = None) -> bool:

@@ -1,11 +1,18 @@
-"""Personal data: email normalising, keyed hashing, encryption and masking; IP reduction.
+"""Personal data and secrets: keyed hashes, encryption, masking, IP reduction, signing.
 
-    keys = Keys.from_config(app.config)
-    digest = keys.email_hash("Ana@Example.org")     # HMAC-SHA256, for matching
-    token = keys.encrypt("ana@example.org")         # Fernet (AES-CBC + HMAC), for moderators
-    keys.decrypt(token)                             # "ana@example.org"
+    k = keys()                                      # Keys.from_config(current_app.config)
+    k.email_hash("ana@example.org")                 # HMAC-SHA256, for matching (email_hashes:
+                                                    #   one per key, for rotation)
+    k.avatar_key("ana@example.org")                 # the public avatar seed, not the hash
+    k.ip_hash("203.0.113.77"); k.token_hash(token)  # keyed digests kept instead of the value
+    cipher = k.encrypt("ana@example.org")           # Fernet (AES-CBC + HMAC), for moderators
+    k.decrypt(cipher)                               # "ana@example.org" (None if unreadable)
+    signer("form token").dumps([...])               # itsdangerous, signed with every key
     mask_email("ana@example.org")                   # "a•••@example.org"
-    ip_prefix("203.0.113.77")                       # "203.0.113.0/24"
+    ip_prefix("203.0.113.77")                       # "203.0.113.0/24" (IPv6: /48)
+    ip_in_prefixes("203.0.113.0/24", ["203.0.113.0/24"])   # a site's IP block list
+
+Addresses arrive here already normalised (the validation module does that).
 
 Every key is derived from SECRET_KEY by HKDF with its own purpose label, so a leak of one
 derived key exposes nothing else. Keys from SECRET_KEY_FALLBACKS still decrypt and match,

@@ -10,9 +10,12 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cache
+from . import cache, logs, metrics
+from .cli import register_commands
 from .config import DEFAULTS, check_production, finish_config
+from .errors import register_error_handlers
 from .extensions import CookieSessionOnDemand, db, limiter, migrate
+from .views import register_blueprints
 
 
 def configure(app: Flask, test_config: t.Mapping[str, t.Any] | None) -> None:
@@ -60,7 +63,6 @@ def init_extensions(app: Flask) -> None:
     app.teardown_appcontext(_release_session)
     migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"])
     limiter.init_app(app)
-    _reset_limiter_fallback()
     cache.init_app(app)
     with app.app_context():
         engine = db.engine
@@ -69,24 +71,7 @@ def init_extensions(app: Flask) -> None:
     logging.getLogger("flask-limiter").setLevel(logging.WARNING)
 
 
-def _reset_limiter_fallback() -> None:
-    """Start each app on its own storage: no fallback state left by an earlier app (tests).
-
-    The limiter is one module-level instance; init_app swaps its storage but keeps the flag
-    that says the last storage was unreachable, and the back-off of its recovery checks.
-    """
-    limiter._storage_dead = False
-    for name in ("_Limiter__check_backend_count", "_Limiter__last_check_backend"):
-        if hasattr(limiter, name):
-            setattr(limiter, name, 0)
-
-
 def register(app: Flask) -> None:
-    from . import logs, metrics
-    from .cli import register_commands
-    from .errors import register_error_handlers
-    from .views import register_blueprints
-
     logs.init_app(app)
     metrics.init_app(app)
     register_blueprints(app)

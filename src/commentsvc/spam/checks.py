@@ -8,7 +8,6 @@ once; soft findings add up to a score (1.0 or more is spam, 0.5 or more is held)
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import typing as t
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from .. import clock
 from ..extensions import db
 from ..models import UsedFormToken
 from ..privacy import ip_in_prefixes
@@ -79,7 +79,7 @@ def _spend(nonce: str) -> bool:
     """Record a form nonce as used; False when it was used already (by any worker)."""
     try:
         with db.session.begin_nested():
-            db.session.add(UsedFormToken(nonce=nonce[:64], used_at=dt.datetime.now(dt.UTC)))
+            db.session.add(UsedFormToken(nonce=nonce[:64], used_at=clock.now()))
     except IntegrityError:
         return False
     return True

@@ -10,12 +10,12 @@ spam checks can tell a form filled too fast, one kept too long, and one used twi
 from __future__ import annotations
 
 import secrets
-import time
 import typing as t
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from .. import clock
 from ..privacy import signer
 
 SALT = "commentsvc form token v1"
@@ -31,13 +31,13 @@ def _serializer() -> URLSafeSerializer:
     return signer(SALT)
 
 
-def issue(site_key: str, article_key: str, now: float | None = None) -> str:
-    """A new token for a form of this article."""
-    issued = time.time() if now is None else now
+def issue(site_key: str, article_key: str) -> str:
+    """A new token for a form of this article, stamped with clock.now()."""
+    issued = clock.timestamp()
     return _serializer().dumps([secrets.token_urlsafe(12), site_key, article_key, round(issued, 1)])
 
 
-def read(token: str, site_key: str, article_key: str, now: float | None = None) -> FormStamp | None:
+def read(token: str, site_key: str, article_key: str) -> FormStamp | None:
     """The token's nonce and age, or None when it is forged or for another article."""
     try:
         nonce, site, article, issued = t.cast(list[t.Any], _serializer().loads(token))
@@ -45,5 +45,4 @@ def read(token: str, site_key: str, article_key: str, now: float | None = None) 
         return None
     if site != site_key or article != article_key or not isinstance(issued, (int, float)):
         return None
-    current = time.time() if now is None else now
-    return FormStamp(nonce=str(nonce), age_seconds=current - float(issued))
+    return FormStamp(nonce=str(nonce), age_seconds=clock.timestamp() - float(issued))

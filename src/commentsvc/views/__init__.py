@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import IntegerConverter, PathConverter
 
+from . import actions, api, embed, moderation, ops, review
+
 
 class ArticleKeyConverter(PathConverter):
     """An article key: any non-empty text, slashes allowed, even leading or doubled ones."""
@@ -25,8 +27,6 @@ class RowIdConverter(IntegerConverter):
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import actions, api, embed, moderation, ops, review
-
     app.url_map.converters["article"] = ArticleKeyConverter
     app.url_map.converters["int"] = RowIdConverter
     app.register_blueprint(api.bp)

@@ -173,12 +173,11 @@ COMMENT = "/comments/<int:comment_id>"
 @bp.patch(COMMENT)
 def author_edit(comment_id: int) -> t.Any:
     edit = parse_edit(request)
-    comment = authors.edit(comment_id, request.headers.get("X-Edit-Token"), edit.body,
-                           authors.now())
+    comment = authors.edit(comment_id, request.headers.get("X-Edit-Token"), edit.body)
     return serialize.authored(comment, current_app.config["EDIT_WINDOW_SECONDS"]), 200
 
 
 @bp.delete(COMMENT)
 def author_withdraw(comment_id: int) -> t.Any:
-    authors.withdraw(comment_id, request.headers.get("X-Edit-Token"), authors.now())
+    authors.withdraw(comment_id, request.headers.get("X-Edit-Token"))
     return "", 204

@@ -14,7 +14,6 @@ import datetime as dt
 import functools
 import hmac
 import secrets
-import time
 import typing as t
 
 from flask import (
@@ -30,7 +29,7 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 
-from .. import moderation, serialize
+from .. import clock, moderation, serialize
 from ..errors import ApiError, BadRequest, Forbidden, Unauthorized
 from ..extensions import limiter
 from ..models import STATUSES, Moderator
@@ -93,7 +92,7 @@ def wants_json() -> bool:
 
 def current_moderator() -> Moderator | None:
     started = session.get("at")
-    if not isinstance(started, int | float) or time.time() - started > SESSION_SECONDS:
+    if not isinstance(started, int | float) or clock.timestamp() - started > SESSION_SECONDS:
         return None
     return moderation.moderator_by_token_hash(str(session.get("mod") or ""))
 
@@ -129,7 +128,7 @@ def age(iso: str | None, now: dt.datetime | None = None) -> str:
     if not iso:
         return ""
     then = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    seconds = max(0, int(((now or dt.datetime.now(dt.UTC)) - then).total_seconds()))
+    seconds = max(0, int(((now or clock.now()) - then).total_seconds()))
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size:
             return f"{seconds // size} {unit} ago"
@@ -179,7 +178,7 @@ def login() -> t.Any:
                                error="That token is not valid. Check it and try again."), 401
     session.clear()  # a new session id and CSRF token: nothing from before the login survives
     session["mod"] = moderator.token_hash
-    session["at"] = int(time.time())
+    session["at"] = int(clock.timestamp())
     csrf_token()
     return redirect(url_for(".index"), 303)
 

@@ -1,0 +1,5 @@
+"""`python -m commentsvc ...`: the `commentsvc` command without the console script."""
+
+from .wsgi_app import main
+
+main()
