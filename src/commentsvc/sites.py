@@ -66,7 +66,8 @@ def set_site_options(key: str, *, max_links: int | None = None,
                      blocked_emails: t.Sequence[str] | None = None,
                      blocked_ip_prefixes: t.Sequence[str] | None = None,
                      close_after_days: int | None = None, max_depth: int | None = None,
-                     webhook_url: str | None = None, moderation: str | None = None) -> Site:
+                     webhook_url: str | None = None, moderation: str | None = None,
+                     spam_hold_budget: float | None = None) -> Site:
     """Store a site's abuse rules and options; a given list replaces the old one.
 
     :raises ValueError: for an unknown site, a bad address, network or URL.
@@ -116,6 +117,10 @@ def set_site_options(key: str, *, max_links: int | None = None,
             site.webhook_url = None
     if moderation is not None:
         site.moderation = moderation
+    if spam_hold_budget is not None:
+        if not 0.0 <= spam_hold_budget <= 1.0:
+            raise ValueError("spam_hold_budget is a share between 0 and 1")
+        site.spam_hold_budget = spam_hold_budget
     db.session.commit()
     return site
 
