@@ -18,11 +18,13 @@ from __future__ import annotations
 import html
 import math
 import re
+import typing as t
 import unicodedata
 from urllib.parse import parse_qsl, urlsplit
 
 MAX_FEATURE = 100  # the SpamToken column width (naive Bayes counts)
 OSB_DISTANCE = 4  # word pairs up to this many words apart
+MAX_WORDS = 150  # words read per comment: bounds the work on a very long one
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u200e\u200f\u2060\u00ad"), None)
 _TAG = re.compile(r"<[^<>]{0,2000}>")
 _HREF = re.compile(r"""<a\s[^>]*?href\s*=\s*["']?([^"'\s>]+)[^>]*>""", re.IGNORECASE)
@@ -32,6 +34,7 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+_PUNCT = re.compile(r"[^\w\s]")
 _PATH_WORD = re.compile(r"[a-z]{2,20}")
 # Two-label public suffixes common enough to matter for "the registrable domain".
 _SECOND_LEVEL = {"co", "com", "net", "org", "ac", "gov", "edu"}
@@ -100,19 +103,18 @@ def _bucket(share: float, edges: tuple[float, ...]) -> int:
 
 def shape_features(raw: str, plain: str) -> set[str]:
     """Length, capitals, digits and punctuation, each in a few buckets."""
-    letters = [ch for ch in raw if ch.isalpha()]
-    visible = [ch for ch in plain if not ch.isspace()] or [" "]
-    caps = sum(ch.isupper() for ch in letters) / len(letters) if letters else 0.0
-    digits = sum(ch.isdigit() for ch in visible) / len(visible)
-    punct = sum(unicodedata.category(ch).startswith("P") for ch in visible) / len(visible)
-    symbols = sum(unicodedata.category(ch) == "So" for ch in visible)
+    letters = sum(map(str.isalpha, raw))
+    caps = sum(map(str.isupper, raw)) / letters if letters else 0.0
+    visible = max(1, len(plain) - sum(map(str.isspace, plain)))
+    digits = sum(map(str.isdigit, plain)) / visible
+    punct = len(_PUNCT.findall(plain)) / visible
     out = {
-        f"len:{min(8, int(math.log2(1 + len(visible))))}",
+        f"len:{min(8, int(math.log2(1 + visible)))}",
         f"caps:{_bucket(caps, (0.05, 0.2, 0.5, 0.8))}",
         f"digits:{_bucket(digits, (0.001, 0.03, 0.1))}",
         f"punct:{_bucket(punct, (0.01, 0.05, 0.1, 0.2))}",
     }
-    if symbols:
+    if any(ord(ch) > 0x2000 and unicodedata.category(ch) == "So" for ch in plain):
         out.add("symbols")
     if "\n" in raw.strip():
         out.add("lines")
@@ -120,29 +122,42 @@ def shape_features(raw: str, plain: str) -> set[str]:
 
 
 def words_of(plain: str) -> list[str]:
-    """The words of normalised text, links taken out."""
-    return [w for w in _WORD.findall(_URL.sub(" ", plain)) if len(w) <= 30]
+    """The words of normalised text, links taken out (at most MAX_WORDS)."""
+    return [w for w in _WORD.findall(_URL.sub(" ", plain)) if len(w) <= 30][:MAX_WORDS]
+
+
+def parts(text: str, author: str = "", url: str | None = None) -> tuple[list[str], set[str]]:
+    """The words of a comment (in order, links taken out) and its other features."""
+    raw = _TAG.sub(" ", html.unescape(_TAG.sub(" ", text or "")))
+    plain = normalise(text)
+    out = shape_features(raw, plain)
+    links = list(_URL.finditer(plain))
+    for link in links[:10]:
+        out |= link_features(link.group(0))
+    out.add(f"links:{min(len(links), 3)}")
+    if url:
+        out |= link_features(normalise(url), prefix="a")
+    if links:
+        cut = [plain[: links[0].start()]]
+        cut += [plain[a.end(): b.start()] for a, b in zip(links, links[1:], strict=False)]
+        plain = " ".join([*cut, plain[links[-1].end():]])
+    out.update(f"a:{word}"[:MAX_FEATURE] for word in words_of(normalise(author)))
+    return [w for w in _WORD.findall(plain) if len(w) <= 30][:MAX_WORDS], out
+
+
+def word_pairs(words: list[str]) -> t.Iterator[tuple[int, int, int]]:
+    """(i, j, distance) of each bigram (distance 1) and sparse pair (2..OSB_DISTANCE)."""
+    n = len(words)
+    for i in range(n):
+        for d in range(1, OSB_DISTANCE + 1):
+            if i + d < n:
+                yield i, i + d, d
 
 
 def features(text: str, author: str = "", url: str | None = None) -> set[str]:
     """The feature set of one comment (each feature counts once per comment)."""
-    raw = _TAG.sub(" ", html.unescape(_TAG.sub(" ", text or "")))
-    plain = normalise(text)
-    out = shape_features(raw, plain)
-    links = [m.group(0) for m in _URL.finditer(plain)]
-    for link in links[:10]:
-        out |= link_features(link)
-    out.add(f"links:{min(len(links), 3)}")
-    if url:
-        out |= link_features(normalise(url), prefix="a")
-    words = words_of(plain)
-    for i, word in enumerate(words):
-        out.add(f"w:{word}")
-        if i + 1 < len(words):
-            out.add(f"b:{word} {words[i + 1]}")
-        for d in range(2, OSB_DISTANCE + 1):
-            if i + d < len(words):
-                out.add(f"p:{word}|{words[i + d]}|{d}")
-    for word in words_of(normalise(author)):
-        out.add(f"a:{word}")
+    words, out = parts(text, author, url)
+    out.update(f"w:{w}" for w in words)
+    for i, j, d in word_pairs(words):
+        out.add(f"b:{words[i]} {words[j]}" if d == 1 else f"p:{words[i]}|{words[j]}|{d}")
     return {f[:MAX_FEATURE] for f in out}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .features import features
+from .features import features, parts
 from .model import Hasher, Model, probability
 
 BLOCKED_BUDGET = 0.005  # default SPAM_HAM_BLOCKED_BUDGET: share of ham the filter may block
@@ -33,14 +33,13 @@ class Judgement:
 
 def judge(model: Model, hasher: Hasher, body: str, author: str = "", url: str | None = None,
           hold_budget: float = HOLD_BUDGET, blocked_budget: float = BLOCKED_BUDGET) -> Judgement:
-    feats = features(body, author, url)
-    index = {f: hasher.index(f) for f in feats}
-    indices = sorted(set(index.values()))
-    score = model.log_odds_of(indices)
+    words, others = parts(body, author, url)
+    score = model.log_odds_of(hasher.indices_of_parts(words, others))
     spam_at, hold_at = model.thresholds(blocked_budget, hold_budget)
     spam, hold = score >= spam_at, hold_at <= score < spam_at
     reasons: tuple[str, ...] = ()
     if spam or hold:
+        index = {f: hasher.index(f) for f in features(body, author, url)}
         reasons = (f"learned filter: spam probability {probability(score):.4f}",
                    *explain(model, index))
     return Judgement(score, probability(score), spam, hold, reasons)

@@ -16,11 +16,15 @@ thresholds are set on the ham-blocked rate a new site would meet rather than on 
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import math
 import random
+import typing as t
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+from .features import word_pairs
 
 BITS = 22  # hashed feature space: 4M buckets, so collisions are rare at any corpus size here
 HAM_WEIGHT = 4.0  # a ham counts this many times a spam in training (issue 18: x4 worked)
@@ -43,12 +47,69 @@ class Hasher:
                                digest_size=8).hexdigest()
 
     def index(self, feature: str) -> int:
-        digest = hashlib.blake2b(feature.encode("utf-8", "surrogatepass"), key=self.key[:64],
-                                 digest_size=4).digest()
-        return int.from_bytes(digest, "big") >> (32 - BITS)
+        return self.indices([feature])[0]
 
     def indices(self, feats: Iterable[str]) -> list[int]:
-        return sorted({self.index(f) for f in feats})
+        """The sorted distinct indices of some features (strings from features.features).
+
+        Words are hashed once each with the key; a word pair's index is mixed from its two
+        keyed word hashes and the distance (so it is as unpredictable as they are), which
+        keeps a long comment's hundreds of pairs cheap. Other features are hashed whole.
+        """
+        words: dict[str, int] = {}
+        out = set()
+        for f in feats:
+            kind = f[:2]
+            if kind == "w:":
+                out.add(_cut(self._word(f[2:], words)))
+            elif kind == "b:":
+                a, _, b = f[2:].partition(" ")
+                out.add(_pair(self._word(a, words), self._word(b, words), 1))
+            elif kind == "p:":
+                a, b, d = f[2:].split("|")
+                out.add(_pair(self._word(a, words), self._word(b, words), int(d)))
+            else:
+                out.add(_cut(self._hash(f) ^ _OTHER))
+        return sorted(out)
+
+    def indices_of_parts(self, words: list[str], others: Iterable[str]) -> list[int]:
+        """indices(features(...)) computed from parts(...) without building pair strings."""
+        seen: dict[str, int] = {}
+        hw = [self._word(w, seen) for w in words]
+        out = {_cut(h) for h in seen.values()}
+        out.update(_pair(hw[i], hw[j], d) for i, j, d in word_pairs(words))
+        out.update(_cut(self._hash(f) ^ _OTHER) for f in others)
+        return sorted(out)
+
+    def _word(self, word: str, seen: dict[str, int]) -> int:
+        value = seen.get(word)
+        if value is None:
+            value = seen[word] = self._hash(word)
+        return value
+
+    def _hash(self, text: str) -> int:
+        h = self._keyed.copy()  # a keyed state copied is cheaper than a new keyed hash
+        h.update(text.encode("utf-8", "surrogatepass"))
+        return int.from_bytes(h.digest(), "big")
+
+    @functools.cached_property
+    def _keyed(self) -> t.Any:
+        return hashlib.blake2b(key=self.key[:64], digest_size=8)
+
+
+_MASK = (1 << 64) - 1
+_OTHER = 0x5851F42D4C957F2D  # keeps whole-string features apart from words
+_SHIFT = 64 - BITS
+
+
+def _cut(x: int) -> int:
+    return x >> _SHIFT
+
+
+def _pair(a: int, b: int, d: int) -> int:
+    """A pair's index from two keyed 64-bit word hashes: odd multipliers keep order and distance."""
+    return ((a * 0x9E3779B97F4A7C15 + b * 0xBF58476D1CE4E5B9 + d * 0x94D049BB133111EB)
+            & _MASK) >> _SHIFT
 
 
 @dataclass(frozen=True)
