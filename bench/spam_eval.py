@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import math
 import statistics
 import sys
 import time
@@ -35,6 +34,7 @@ from commentsvc.spam.model import Example, Hasher, Model, above_share, fit, trai
 ROOT = Path(__file__).resolve().parents[1]
 VIDEOS = ("Youtube01-Psy.csv", "Youtube02-KatyPerry.csv", "Youtube03-LMFAO.csv")
 SHARES = (0.0, 0.10, 0.25)  # moderators' decisions learned on the oldest share of the test video
+SWEEP = (0.15, 0.20, 0.30)  # other spam_hold_budget values: the operating points a site can pick
 HASHER = Hasher(b"spam-eval fixed key, 32 bytes...")
 CANDIDATES: tuple[tuple[str, float], ...] = (
     ("nb", 0.1), ("nb", 0.3), ("nb", 1.0), ("lr", 1e-4), ("lr", 1e-3), ("lr", 1e-2))
@@ -104,31 +104,31 @@ def rates(scored: Scored, spam_at: float, hold_at: float) -> Rates:
         ham_held=sum(hold_at <= s < spam_at for s, sp in scored if not sp))
 
 
-def thresholds(calibration: Scored) -> tuple[float, float]:
+def thresholds(calibration: Scored, hold_budget: float = HOLD_BUDGET) -> tuple[float, float]:
     ham = sorted(s for s, sp in calibration if not sp)
     spam_at = above_share(ham, BLOCKED_BUDGET)
-    return spam_at, min(spam_at, above_share(ham, BLOCKED_BUDGET + HOLD_BUDGET))
+    return spam_at, min(spam_at, above_share(ham, BLOCKED_BUDGET + hold_budget))
 
 
 def rotation(data: dict[str, list[tuple[Example, str, str]]], test: str, kind: str,
-             param: float, share: float) -> Rates:
-    """One rotation of one candidate: the service's procedure, in memory."""
+             param: float, share: float, budgets: Sequence[float] = (HOLD_BUDGET,)
+             ) -> list[Rates]:
+    """One rotation of one candidate, the service's procedure in memory: rates per hold budget."""
     train_videos = [[e for e, _, _ in data[v]] for v in VIDEOS if v != test]
     rows = data[test]
     seen = int(len(rows) * share)
-    decided = [Example(e.feats, e.spam, "site") for e, _, _ in rows[:seen]]
+    decided = [Example(e.feats, e.spam, "site:test") for e, _, _ in rows[:seen]]
     examples = [e for v in train_videos for e in v] + decided
     rest = rows[seen:]
     if kind == "lr":
         model = train(examples, HASHER, param)
         scored = [(judge(model, HASHER, body, author).log_odds, e.spam) for e, body, author in rest]
-        spam_at, hold_at = model.thresholds(BLOCKED_BUDGET, HOLD_BUDGET)
-    else:
-        groups = [*train_videos, decided] if decided else train_videos
-        spam_at, hold_at = thresholds(inner(kind, param, groups))
-        score = scorer(kind, param, examples)
-        scored = [(score(e), e.spam) for e, _, _ in rest]
-    return rates(scored, spam_at, hold_at)
+        return [rates(scored, *model.thresholds(BLOCKED_BUDGET, b)) for b in budgets]
+    groups = [*train_videos, decided] if decided else train_videos
+    calibration = inner(kind, param, groups)
+    score = scorer(kind, param, examples)
+    scored = [(score(e), e.spam) for e, _, _ in rest]
+    return [rates(scored, *thresholds(calibration, b)) for b in budgets]
 
 
 def table(title: str, results: list[tuple[str, str, list[Rates]]]) -> str:
@@ -142,6 +142,19 @@ def table(title: str, results: list[tuple[str, str, list[Rates]]]) -> str:
             lines.append(f"| {test} | {choice} | {share:.0%} | " + " | ".join(r.cells()) + " |")
         assert total is not None
         lines.append(f"| **all three** | | {share:.0%} | " + " | ".join(total.cells()) + " |")
+    return "\n".join(lines)
+
+
+def operating_points(sweep: list[tuple[str, list[list[Rates]]]]) -> str:
+    lines = ["## Logistic regression: other hold budgets (spam_hold_budget), in memory\n",
+             "| test video | learned | " + " | ".join(
+                 f"budget {b:g}: off the page / ham held" for b in SWEEP) + " |",
+             "|---|---:|" + "---:|" * len(SWEEP)]
+    for test, per_share in sweep:
+        for share, per_budget in zip(SHARES, per_share, strict=True):
+            lines.append(f"| {test} | {share:.0%} | " + " | ".join(
+                f"{(r.caught + r.held) / r.spam:.3f} / {r.ham_held / r.ham:.3f}"
+                for r in per_budget) + " |")
     return "\n".join(lines)
 
 
@@ -178,16 +191,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {kind} {param:g} | " + " | ".join(f"{x:.3f}" for x in row)
               + f" | {sum(row) / len(row):.3f} |", flush=True)
     results: dict[str, list[tuple[str, str, list[Rates]]]] = {"nb": [], "lr": []}
+    sweep: list[tuple[str, list[list[Rates]]]] = []
     for i, test in enumerate(VIDEOS):
         for kind in ("nb", "lr"):
             param = max((p for k, p in CANDIDATES if k == kind),
                         key=lambda p, k=kind: inner_cv[(k, p)][i])  # type: ignore[misc]
-            per_share = [rotation(data, test, kind, param, share) for share in SHARES]
-            results[kind].append((test, f"{kind} {param:g}", per_share))
+            sweeps = [rotation(data, test, kind, param, share, (HOLD_BUDGET, *SWEEP))
+                       for share in SHARES]
+            results[kind].append((test, f"{kind} {param:g}", [r[0] for r in sweeps]))
+            if kind == "lr":
+                sweep.append((test, [r[1:] for r in sweeps]))
     for kind, name in (("nb", "Naive Bayes"), ("lr", "Logistic regression")):
         print()
         print(table(f"## {name}, in memory (thresholds: <= {BLOCKED_BUDGET:.1%} ham blocked, "
                     f"hold band <= {HOLD_BUDGET:.0%} ham)", results[kind]))
+    print()
+    print(operating_points(sweep))
     median, p99 = scoring_microseconds(data)
     print(f"\nScoring one comment (features, keyed hashing, score, thresholds, reasons): "
           f"median {median:.0f} µs, 99th percentile {p99:.0f} µs")
