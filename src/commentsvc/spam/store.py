@@ -189,18 +189,20 @@ def retrain(now_through: int | None = None) -> SpamModel | None:
 
 
 def retrain_if_due(now: dt.datetime | None = None) -> SpamModel | None:
-    """The worker's job: retrain when enough decisions wait, one waited long, or the key changed."""
+    """The worker's job: retrain when enough decisions wait, one waited long, or the key changed.
+
+    Only reads when nothing is due, and ends its read transaction either way.
+    """
     head = latest()
     count, oldest = waiting_decisions(head.events_through if head else 0)
     stale_key = head is not None and head.fingerprint != hasher().fingerprint
-    if count == 0 and not stale_key:
-        return None
     moment = now or utcnow()
     waited = oldest is not None and (moment - _aware(oldest)).total_seconds() >= setting(
         "SPAM_RETRAIN_SECONDS")
-    if not (stale_key or head is None or count >= setting("SPAM_RETRAIN_BATCH") or waited):
-        return None
-    return retrain()
+    due = stale_key or (count > 0 and (head is None or waited
+                                       or count >= setting("SPAM_RETRAIN_BATCH")))
+    db.session.commit()
+    return retrain() if due else None
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
