@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import typing as t
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 
 from commentsvc.extensions import db
 from commentsvc.models import SpamExample, SpamModel
+from commentsvc.notify import worker
 from commentsvc.spam import store
 from tests.conftest import Actions
 
@@ -177,3 +179,26 @@ def test_site_set_stores_the_hold_budget(actions, runner):
     actions.site("demo")
     result = runner.invoke(args=["site", "set", "demo", "--spam-hold-budget", "0.25"])
     assert result.exit_code == 0 and "spam_hold_budget=0.25" in result.output
+
+
+def test_the_worker_loop_retrains_from_waiting_decisions(app_factory, tmp_path):
+    app = app_factory(SPAM_RETRAIN_BATCH=1, NOTIFY_POLL_SECONDS=0.01)
+    actions = Actions(app, app.test_client())
+    actions.site("demo")
+    token = actions.moderator("mod", "demo")
+    train(app.test_cli_runner(), tmp_path)
+    ident = actions.post(body="Buy followers now").json["id"]
+    assert actions.moderate(token, ident, status="approved").status_code == 200
+    stop = threading.Event()
+    said: list[str] = []
+
+    def echo(line: str) -> None:
+        said.append(line)
+        stop.set()
+
+    with app.app_context():
+        worker.run_forever(stop, echo=echo)
+        assert said == ["1 spam filter retrained"]
+        assert db.session.scalar(select(func.max(SpamModel.id))) == 2
+        assert db.session.scalar(select(SpamExample.spam).where(
+            SpamExample.comment_id == ident)) is False

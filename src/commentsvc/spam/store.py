@@ -15,7 +15,6 @@ filter's own verdicts at submission are never learned.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import typing as t
 import zlib
 from array import array
@@ -216,16 +215,3 @@ def train_from_rows(rows: Iterable[tuple[str, str, bool]], origin: str) -> SpamM
                                    spam=spam))
     db.session.flush()
     return retrain()
-
-
-def describe() -> dict[str, t.Any]:
-    """What `commentsvc spam status` prints."""
-    head = latest()
-    n = db.session.execute(select(SpamExample.spam, func.count()).group_by(SpamExample.spam)).all()
-    by = {bool(s): int(c) for s, c in n}
-    return {"version": head.id if head else None,
-            "key_matches": bool(head and head.fingerprint == hasher().fingerprint),
-            "trained_at": head.created_at.isoformat() if head else None,
-            "examples_spam": by.get(True, 0), "examples_ham": by.get(False, 0),
-            "header": json.dumps({k: v for k, v in (head.header if head else {}).items()
-                                  if k not in ("ham_scores", "spam_scores")})}
