@@ -19,6 +19,7 @@ from .model import Hasher, Model, probability
 
 BLOCKED_BUDGET = 0.005  # default SPAM_HAM_BLOCKED_BUDGET: share of ham the filter may block
 HOLD_BUDGET = 0.10  # default of a site's spam_hold_budget
+MIN_SEEN = 3  # a share of spam is told only when the features were in this many comments
 _KIND_WORDS = {"w": "words", "b": "phrases", "p": "word pairs"}
 
 
@@ -40,7 +41,9 @@ def judge(model: Model, hasher: Hasher, body: str, author: str = "", url: str | 
     reasons: tuple[str, ...] = ()
     if spam or hold:
         index = {f: hasher.index(f) for f in features(body, author, url)}
-        reasons = (f"learned filter: spam probability {probability(score):.4f}",
+        band = (f"held from {probability(hold_at):.2f}, " if hold_at < spam_at else "") + (
+            f"spam from {probability(spam_at):.2f}")
+        reasons = (f"learned filter: spam probability {probability(score):.4f} ({band})",
                    *explain(model, index))
     return Judgement(score, probability(score), spam, hold, reasons)
 
@@ -69,14 +72,15 @@ def explain(model: Model, index: dict[str, int], limit: int = 3) -> list[str]:
             out.append(f"{count} link{'s' if links != '1' else ''} to a new domain "
                        f"({', '.join(new[:3])})")
         else:
-            share, _ = _share(model, [index[f"dom:{h}"] for h in hosts])
-            out.append(f"links to {', '.join(hosts[:3])}, seen in {pct(share)} spam")
+            share, n = _share(model, [index[f"dom:{h}"] for h in hosts])
+            if n >= MIN_SEEN:
+                out.append(f"links to {', '.join(hosts[:3])}, seen in {pct(share)} spam")
     for kind, label in _KIND_WORDS.items():
         strong = sorted(((push[i], f) for f, i in index.items()
                          if f.startswith(kind + ":") and push[i] > 0), reverse=True)[:limit]
         if strong:
             share, n = _share(model, [index[f] for _, f in strong])
-            if n:
+            if n >= MIN_SEEN:
                 words = ", ".join(f.split(":", 1)[1].replace("|", " … ").rsplit(" … ", 1)[0]
                                   if kind == "p" else f.split(":", 1)[1] for _, f in strong)
                 out.append(f"{label} seen in {pct(share)} spam: {words}")
@@ -84,7 +88,7 @@ def explain(model: Model, index: dict[str, int], limit: int = 3) -> list[str]:
     authors = [f for f in index if f.startswith("a:") and push[index[f]] > 0]
     if authors:
         share, n = _share(model, [index[f] for f in authors])
-        if n and share >= 0.5:
+        if n >= MIN_SEEN and share >= 0.5:
             out.append(f"author name seen in {pct(share)} spam")
     shape = {f.split(":")[0]: f for f in index if f.split(":")[0] in ("caps", "digits")}
     if shape.get("caps", "caps:0") >= "caps:3" and push[index[shape["caps"]]] > 0:
