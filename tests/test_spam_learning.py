@@ -114,20 +114,22 @@ def test_decisions_retrain_in_batches_never_from_the_filters_own_verdicts(batch_
     second = actions.post(body="This dance is so funny 7", email="b@example.org").json["id"]
     with batch_app.app_context():
         assert item(actions, token, caught)["status"] == "spam"
-        assert "spam" not in (item(actions, token, first)["status"],
-                              item(actions, token, second)["status"])
         assert store.retrain_if_due() is None  # the filter's own verdict is no decision
-        assert actions.moderate(token, first, status="spam").status_code == 200
+        # Decide each the other way from what the filter said, so each is a change.
+        label = item(actions, token, first)["status"] != "spam"
+        assert actions.moderate(token, first, status="spam" if label else "approved"
+                                ).status_code == 200
         assert store.retrain_if_due() is None  # one decision waits for the batch of two
         later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
         assert store.retrain_if_due(later) is not None  # ... or for an hour
-        assert actions.moderate(token, second, status="spam").status_code == 200
+        other = "approved" if item(actions, token, second)["status"] == "spam" else "spam"
+        assert actions.moderate(token, second, status=other).status_code == 200
         assert actions.moderate(token, second, status="pending").status_code == 200
         version = store.retrain_if_due()
         assert version is not None and version.id == 3
         kept = dict(db.session.execute(select(SpamExample.comment_id, SpamExample.spam)
                                        .where(SpamExample.comment_id.is_not(None))).all())
-    assert kept == {first: True}  # back to pending takes the label back; `caught` never had one
+    assert kept == {first: label}  # back to pending takes the label back; `caught` never had one
 
 
 def test_a_new_key_means_a_retrain_from_the_kept_texts(app_factory, tmp_path):
