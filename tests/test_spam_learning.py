@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from commentsvc import sites
 from commentsvc.extensions import db
 from commentsvc.models import SpamExample, SpamModel
 from commentsvc.notify import worker
@@ -204,3 +205,10 @@ def test_the_worker_loop_retrains_from_waiting_decisions(app_factory, tmp_path):
         assert db.session.scalar(select(func.max(SpamModel.id))) == 2
         assert db.session.scalar(select(SpamExample.spam).where(
             SpamExample.comment_id == ident)) is False
+
+
+@pytest.mark.parametrize("value", [1.5, -0.1])
+def test_the_site_setter_refuses_a_hold_budget_outside_zero_to_one(app, actions, value):
+    actions.site("demo")
+    with app.app_context(), pytest.raises(ValueError, match="between 0 and 1"):
+        sites.set_site_options("demo", spam_hold_budget=value)
