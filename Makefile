@@ -51,7 +51,7 @@ clean:
 # The learned spam filter, cross-video: train on two shared YouTube files, test on the third.
 SHARED_DATA ?= ../shared/data
 spam-eval: install
-	$(BIN)/python bench/spam_eval.py --data $(SHARED_DATA)
+	$(BIN)/python -m bench.spam_eval --data $(SHARED_DATA)
 # The read path against a floor app (see bench/README.md); installs Debian's wrk when root.
 bench: install-test
 	@if ! command -v wrk >/dev/null && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \

@@ -1,4 +1,4 @@
-"""The learned filter: features, training from CSV, learning from moderators, shared counts."""
+"""Training from CSV, and the naive Bayes counts moderators' decisions still keep."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from commentsvc.extensions import db
-from commentsvc.models import SpamToken
+from commentsvc.models import SpamExample, SpamToken
 from commentsvc.spam import bayes
-from commentsvc.spam.features import features, normalise
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,33 +27,6 @@ def shared_data() -> Path:
         if (path / "Youtube03-LMFAO.csv").is_file():
             return path
     pytest.skip("the shared YouTube data is not beside the repository (../shared/data)")
-
-
-@pytest.mark.parametrize(
-    ("text", "present", "absent"),
-    [
-        ("Check out my channel\ufeff", {"w:channel", "promo:check-out", "promo:my-channel"},
-         {"w:channel\ufeff"}),
-        ("I don&#39;t care &amp; more", {"w:don't", "w:care", "w:more"}, {"w:39", "w:amp"}),
-        ("Nice<br /><br />song", {"w:nice", "w:song"}, {"w:br"}),
-        ('<a href="https://www.youtube.com/watch?v=x">link</a>',
-         {"dom:youtube.com", "meta:link", "w:link"}, {"w:href", "w:watch"}),
-        ("visit bit.ly/abc now", {"dom:bit.ly", "meta:link"}, set()),
-        ("SUBSCRIBE TO MY CHANNEL NOW", {"meta:shout", "promo:subscribe", "promo:my-channel"},
-         set()),
-        ("call 5551234567", {"meta:digits"}, set()),
-        ("I love this song", set(), {"meta:link", "meta:shout", "meta:digits"}),
-    ],
-)
-def test_features_normalise_the_text_and_generalise(text, present, absent):
-    found = features(text)
-    assert present <= found
-    assert not (absent & found)
-    assert all(len(f) <= 100 for f in found)
-
-
-def test_normalise_drops_zero_width_characters_entities_and_tags():
-    assert normalise("a&#39;b <b>c</b>\ufeff") == "a'b  c "
 
 
 def counts(app: t.Any, *tokens: str) -> dict[str, tuple[int, int]]:
@@ -80,8 +52,9 @@ def test_spam_train_reads_the_documented_columns(app, runner, tmp_path, header, 
     result = runner.invoke(args=["spam", "train", str(path)])
     assert result.exit_code == 0, result.output
     assert "learned 1 spam and 1 ham" in result.output
-    assert counts(app, "", "w:subscribe", "w:lovely") == {
-        "": (1, 1), "w:subscribe": (1, 0), "w:lovely": (0, 1)}
+    with app.app_context():  # the rows are kept for retraining, labelled
+        kept = db.session.execute(select(SpamExample.body, SpamExample.spam)).all()
+    assert sorted(kept) == [("Lovely song", False), ("Subscribe to my channel", True)]
 
 
 @pytest.mark.parametrize(
@@ -101,7 +74,8 @@ def test_spam_train_explains_a_bad_file_and_learns_nothing(app, runner, tmp_path
     result = runner.invoke(args=["spam", "train", str(path)])
     assert result.exit_code == 1
     assert complaint in result.output
-    assert counts(app, "") == {}
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SpamExample)) == 0
 
 
 def test_spam_train_refuses_a_missing_or_binary_file(runner, tmp_path):
@@ -160,16 +134,6 @@ def test_concurrent_learning_loses_no_count(app):
     half = n // 2 * rounds
     assert counts(app, "", "w:shared", "w:own1") == {
         "": (half, half), "w:shared": (half, half), "w:own1": (rounds, 0)}
-
-
-def test_the_filter_stays_silent_until_it_has_enough_examples(app, actions):
-    actions.site("demo", moderation="none")
-    with app.app_context():
-        bayes.learn([{"w:subscribe"}] * 3, "spam")
-        bayes.learn([{"w:song"}] * 3, "ham")
-        db.session.commit()
-    answer = actions.post(body="subscribe subscribe")
-    assert answer.json["status"] == "approved"  # 3 examples each: below SPAM_BAYES_MIN_DOCS
 
 
 def test_the_trained_filter_judges_real_comments_through_the_endpoint(app, actions, runner,

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -101,6 +102,8 @@ class Site(db.Model):  # type: ignore[name-defined]
     close_after_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     max_depth: Mapped[int] = mapped_column(Integer, default=5)
     webhook_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # Share of ham the site accepts to see held when the learned filter is unsure (issue 18).
+    spam_hold_budget: Mapped[float] = mapped_column(Float, default=0.10, server_default="0.1")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     articles: Mapped[list[Article]] = relationship(back_populates="site")
@@ -221,6 +224,41 @@ class SpamToken(db.Model):  # type: ignore[name-defined]
     token: Mapped[str] = mapped_column(String(100), primary_key=True)
     spam: Mapped[int] = mapped_column(Integer, default=0)
     ham: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SpamModel(db.Model):  # type: ignore[name-defined]
+    """One trained version of the learned filter; the newest under the current key is used."""
+
+    __tablename__ = "spam_models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(32))  # of the feature-hashing key
+    kind: Mapped[str] = mapped_column(String(16), default="logreg")
+    header: Mapped[dict[str, t.Any]] = mapped_column(JSON)  # bias, calibration scores, sizes
+    weights: Mapped[bytes] = mapped_column(LargeBinary)  # packed and compressed (spam/store.py)
+    events_through: Mapped[int] = mapped_column(Integer, default=0)  # decisions learned so far
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SpamExample(db.Model):  # type: ignore[name-defined]
+    """A labelled text kept for retraining: a training-file row or a moderator's decision.
+
+    A decision's example goes with its comment (ON DELETE CASCADE), so erasing a comment
+    erases the copy of its text here too.
+    """
+
+    __tablename__ = "spam_examples"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), nullable=True, unique=True
+    )
+    origin: Mapped[str] = mapped_column(String(100))  # "file:<name>#<n>" or "site:<key>"
+    body: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(NAME_MAX), default="")
+    url: Mapped[str | None] = mapped_column(String(URL_MAX), nullable=True)
+    spam: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class UsedFormToken(db.Model):  # type: ignore[name-defined]

@@ -122,7 +122,8 @@ def configure(key: str, *, max_links: int | None = None,
               blocked_emails: t.Sequence[str] | None = None,
               blocked_ip_prefixes: t.Sequence[str] | None = None,
               close_after_days: int | None = None, max_depth: int | None = None,
-              webhook_url: str | None = None, moderation: str | None = None) -> Site:
+              webhook_url: str | None = None, moderation: str | None = None,
+              spam_hold_budget: float | None = None) -> Site:
     """Store a site's rules and options and commit; None leaves an option as it is.
 
     A given list replaces the old one; "" as `webhook_url` removes the webhook and 0 as
@@ -153,6 +154,11 @@ def configure(key: str, *, max_links: int | None = None,
         if moderation not in MODERATION_MODES:
             _refuse("moderation", f"--moderation must be one of {', '.join(MODERATION_MODES)}")
         site.moderation = moderation
+    if spam_hold_budget is not None:
+        if isinstance(spam_hold_budget, bool) or not isinstance(spam_hold_budget, int | float) \
+                or not 0.0 <= spam_hold_budget <= 1.0:
+            _refuse("spam_hold_budget", "--spam-hold-budget must be a share between 0 and 1")
+        site.spam_hold_budget = spam_hold_budget
     db.session.commit()
     return site
 

@@ -24,7 +24,7 @@ from werkzeug.serving import run_simple
 from .. import moderation, sites
 from ..notify import outbox
 from ..notify import worker as notify_worker
-from ..spam import bayes
+from ..spam import training
 
 # The WSGI object gunicorn loads (the entry module; the top-level wsgi.py imports it too).
 WSGI_APP = "commentsvc.wsgi_app:app"
@@ -93,11 +93,15 @@ spam_cli = AppGroup("spam", help="Train and inspect the learned spam filter.")
 @click.argument("file", type=click.File("r", encoding="utf-8-sig"))
 def spam_train(file: t.IO[str]) -> None:
     """Teach the filter a labelled CSV (text: CONTENT|text|body; label: CLASS|label|spam)."""
+    name = os.path.basename(str(getattr(file, "name", "file")))
     try:
-        learned = bayes.train_from_csv(file.read())
-    except (bayes.TrainingFileError, UnicodeDecodeError) as e:
+        learned = training.train_from_csv(file.read(), name)
+    except (training.TrainingFileError, UnicodeDecodeError) as e:
         raise click.ClickException(f"{getattr(file, 'name', 'file')}: {e}") from None
-    click.echo(f"learned {learned['spam']} spam and {learned['ham']} ham comments")
+    version = learned["version"]
+    click.echo(f"learned {learned['spam']} spam and {learned['ham']} ham comments; "
+               + (f"filter version {version}" if version else
+                  "not enough examples of both kinds for a filter yet"))
 
 
 @click.command("demo")

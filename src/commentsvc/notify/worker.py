@@ -20,6 +20,7 @@ from flask import current_app
 from ..extensions import db
 from ..models import OutboxMessage, utcnow
 from ..spam import akismet
+from ..spam.store import retrain_if_due
 from . import mail, outbox, webhook
 from .outbox import Outcome, PermanentFailure, Skipped, TemporaryFailure
 
@@ -108,6 +109,8 @@ def run_forever(stop: threading.Event, echo: t.Callable[[str], None] = log.info)
     while not stop.is_set():
         try:
             tally = run_once()
+            if retrain_if_due() is not None:  # the learned filter, from moderators' decisions
+                tally["spam filter retrained"] += 1
             if tally:
                 echo(", ".join(f"{n} {state}" for state, n in sorted(tally.items())))
         except Exception:  # noqa: BLE001 - keep polling through a database outage

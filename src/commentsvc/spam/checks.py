@@ -19,7 +19,7 @@ from .. import clock
 from ..extensions import db
 from ..models import UsedFormToken
 from ..privacy import ip_in_prefixes
-from . import akismet, bayes, formtoken
+from . import akismet, formtoken, learned, store
 from .features import link_domains, normalise
 
 if t.TYPE_CHECKING:
@@ -33,6 +33,7 @@ class Finding:
     reason: str
     hard: bool = False  # spam at once, whatever the score
     hold: bool = False  # hold for a moderator even when the site publishes at once
+    details: tuple[str, ...] = ()  # more reasons, each shown to the moderator on its own
 
 
 @dataclass(frozen=True)
@@ -128,15 +129,20 @@ def check_blocklists(sub: Submission, ctx: Context) -> Finding | None:
 
 
 def check_learned(sub: Submission, ctx: Context) -> Finding | None:
-    """The naive Bayes filter trained on moderators' decisions and `commentsvc spam train`."""
-    config = current_app.config
-    p = bayes.spam_probability(sub.body, sub.url, int(config["SPAM_BAYES_MIN_DOCS"]))
-    if p is None:
+    """The learned filter (logistic regression): spam past the ham-blocked budget, held in the
+    band the site's spam_hold_budget allows; silent until a model has been trained."""
+    model = store.current()
+    if model is None:
         return None
-    if p >= float(config["SPAM_BAYES_SPAM"]):
-        return Finding(1.0, f"learned filter: spam probability {p:.4f}")
-    if p >= float(config["SPAM_BAYES_HOLD"]):
-        return Finding(0.5, f"learned filter: spam probability {p:.4f}", hold=True)
+    config = current_app.config
+    j = learned.judge(model, store.hasher(), sub.body, sub.name, sub.url,
+                      hold_budget=float(ctx.site.spam_hold_budget),
+                      blocked_budget=float(config.get("SPAM_HAM_BLOCKED_BUDGET",
+                                                      learned.BLOCKED_BUDGET)))
+    if j.spam:
+        return Finding(1.0, j.reasons[0], details=j.reasons[1:])
+    if j.hold:
+        return Finding(0.5, j.reasons[0], hold=True, details=j.reasons[1:])
     return None
 
 

@@ -41,4 +41,5 @@ def score_submission(sub: Submission, ctx: Context) -> Verdict:
     score = round(min(1.0, sum(f.score for f in findings)), 4)
     spam = any(f.hard for f in findings) or score >= SPAM_THRESHOLD
     hold = any(f.hold for f in findings) or score >= 0.5
-    return Verdict(score=score, reasons=[f.reason for f in findings], spam=spam, hold=hold)
+    reasons = [r for f in findings for r in (f.reason, *f.details)]
+    return Verdict(score=score, reasons=reasons, spam=spam, hold=hold)
