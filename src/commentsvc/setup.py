@@ -83,10 +83,11 @@ def register(app: Flask) -> None:
     from . import logs, metrics
     from .cli import register_commands
     from .errors import register_error_handlers
+    from .validation import typed_form_values
     from .views import register_blueprints
 
     logs.init_app(app)
     metrics.init_app(app)
     register_blueprints(app)
-    register_error_handlers(app)
+    register_error_handlers(app, read_form=typed_form_values)
     register_commands(app)

@@ -22,8 +22,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from .. import moderation
-from ..errors import InvalidTransition
+from ..errors import ApiError, InvalidTransition
 from ..extensions import db
+from ..fields import Status
 from ..models import Comment, Moderator, utcnow
 from ..privacy import signer
 from .outbox import moderates, setting
@@ -32,20 +33,24 @@ log = logging.getLogger(__name__)
 
 SALT = "commentsvc one-click mail link v1"
 PATH = "/moderate/mail/"
-ACTIONS: dict[str, str] = {"approve": "approved", "reject": "rejected", "spam": "spam"}
+ACTIONS: dict[str, Status] = {"approve": "approved", "reject": "rejected", "spam": "spam"}
 REASON = "one-click mail link"
 DEFAULT_BASE = "http://localhost:5000"
 
 
-class LinkError(Exception):
-    """A link that cannot act; shown as a page, never a 500."""
+class LinkError(ApiError):
+    """A link that cannot act; shown as its own page (never JSON, never a 500)."""
 
-    status = 400
-    title = "This link is not valid"
+    status, code, title = 400, "invalid_link", "This link is not valid"
+    template = "notify/action.html"
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, headers={"Cache-Control": "no-store",
+                                           "Referrer-Policy": "no-referrer",
+                                           "X-Robots-Tag": "noindex"})
+
+    def page_context(self) -> dict[str, t.Any]:
+        return {"title": self.title}
 
 
 class LinkForged(LinkError):
@@ -65,7 +70,7 @@ class Target:
     comment: Comment
     moderator: Moderator
     action: str
-    to_status: str
+    to_status: Status
 
 
 def _serializer() -> URLSafeSerializer:
