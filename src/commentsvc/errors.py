@@ -136,6 +136,18 @@ class ServiceUnavailable(ApiError):
         super().__init__(message, headers={"Retry-After": str(retry_after)})
 
 
+class InternalError(ApiError):
+    status, code, message = 500, "internal_error", "Something went wrong on our side."
+
+
+class HttpError(ApiError):
+    """A refusal by werkzeug or a Flask extension (routing, 413, the rate limiter), as data."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code = status, _HTTP_CODES.get(status, f"http_{status}")
+
+
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -178,7 +190,8 @@ def error_pages(bp: Blueprint, template: str = "error.html",
     _PAGES[bp.name] = ErrorPages(template, context, json_if_asked)
 
 
-def _asks_json() -> bool:
+def asks_json() -> bool:
+    """The client prefers JSON to HTML (a page's own fetch() calls)."""
     return request.accept_mimetypes.best_match(["text/html", "application/json"]) == \
         "application/json"
 
@@ -187,7 +200,7 @@ def wants_html() -> bool:
     """Answer with a page: a browser posted a plain form, or asked a page blueprint."""
     pages = _PAGES.get(request.blueprint or "")
     if pages is not None:
-        return not (pages.json_if_asked and _asks_json())
+        return not (pages.json_if_asked and asks_json())
     return request.method == "POST" and request.mimetype in (
         "application/x-www-form-urlencoded",
         "multipart/form-data",
@@ -229,13 +242,12 @@ class _Handlers:
     def http_exception(self, e: HTTPException) -> Response:
         response = e.get_response()  # keeps Allow, Retry-After, WWW-Authenticate
         status = e.code or 500
-        error = ApiError(e.description or "Request failed.")
-        error.status, error.code = status, _HTTP_CODES.get(status, f"http_{status}")
+        message = e.description or "Request failed."
         if status == 429:
-            error.message = "Too many comments from your address; please wait before posting again."
+            message = "Too many comments from your address; please wait before posting again."
             if "Retry-After" not in response.headers:
                 response.headers["Retry-After"] = "60"
-        answer = self.answer(error)
+        answer = self.answer(HttpError(status, message))
         for name, value in response.headers.items():
             if name.lower() not in ("content-type", "content-length"):
                 answer.headers[name] = value
@@ -254,10 +266,6 @@ class _Handlers:
             return self.answer(BadRequest("The request holds a value that cannot be stored."))
         log.exception("unhandled error")
         return self.answer(InternalError())
-
-
-class InternalError(ApiError):
-    status, code, message = 500, "internal_error", "Something went wrong on our side."
 
 
 def register_error_handlers(

@@ -30,7 +30,7 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 
 from .. import moderation, serialize
-from ..errors import Forbidden, Unauthorized
+from ..errors import Forbidden, Unauthorized, asks_json
 from ..extensions import limiter
 from ..models import Moderator
 from ..render import sanitize_html
@@ -86,11 +86,6 @@ def _check_csrf() -> None:
                         "Reload the page and try again.")
 
 
-def wants_json() -> bool:
-    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == \
-        "application/json"
-
-
 def current_moderator() -> Moderator | None:
     started = session.get("at")
     if not isinstance(started, int | float) or time.time() - started > SESSION_SECONDS:
@@ -105,7 +100,7 @@ def login_required(view: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
     def wrapped(*args: t.Any, **kwargs: t.Any) -> t.Any:
         moderator = current_moderator()
         if moderator is None:
-            if wants_json() or request.method == "POST":
+            if asks_json() or request.method == "POST":
                 raise Unauthorized("Your session has ended; log in again.")
             return redirect(url_for(".index"))
         g.moderator = moderator
@@ -199,7 +194,7 @@ def _counts() -> dict[str, int]:
 def set_status(comment_id: int) -> t.Any:
     status = parse_status(request.form.get("status") or "")
     comment = moderation.update_comment(g.moderator, comment_id, status=status)
-    if wants_json():
+    if asks_json():
         return {"id": comment.id, "status": comment.status, "counts": _counts()}
     return _back()
 
@@ -208,7 +203,7 @@ def set_status(comment_id: int) -> t.Any:
 @login_required
 def reveal(comment_id: int) -> t.Any:
     email = serialize.revealed_email(moderation.reveal_email(g.moderator, comment_id))["email"]
-    if wants_json():
+    if asks_json():
         return {"email": email}
     return _page(revealed={comment_id: email or "no address stored"})
 
@@ -219,7 +214,7 @@ def bulk() -> t.Any:
     ids = parse_selection(request.form.getlist("ids"))
     status = parse_status(request.form.get("status") or "")
     updated = moderation.bulk_status(g.moderator, ids, status)
-    if wants_json():
+    if asks_json():
         return {"updated": updated, "counts": _counts()}
     return _back()
 
