@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commentsvc.errors import BadRequest
-from commentsvc.fields import check_status, normalize_email
+from commentsvc.fields import Status, check_status, normalize_email
+from commentsvc.models import STATUSES
 from commentsvc.validation import parse_status
 
 URL = "/api/v1/sites/demo/articles/hello-world/comments"
@@ -432,6 +433,7 @@ def test_deliverability_check_is_off_by_default_and_can_be_switched_on(app_facto
 # --- each input parsed once: statuses, article keys, emails, moderator patches ---------------
 
 def test_statuses_are_checked_in_one_place():
+    assert t.get_args(Status) == STATUSES  # the typed value and the column's values agree
     assert check_status("spam") == "spam"
     assert parse_status("pending", ("pending", "spam")) == "pending"
     for bad in ("deleted", "Approved", "", None, 3):
