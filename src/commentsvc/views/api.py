@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typing as t
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
@@ -98,15 +99,15 @@ def read_thread(site: str, article: str) -> t.Any:
 def submit(site: str, article: str) -> t.Any:
     article = _article_key(article)
     body = read_body(request)
-    return_to = None
-    if body.is_form:
-        with form_post(FormPost(body.typed_values())):
+    form = return_to = None
+    if body.is_form:  # refusals answer with a page that gives the reader's text back
+        form = FormPost(body.typed_values(), action=url_for(".submit", site=site, article=article))
+        with form_post(form):
             return_to = checked_return_to(
                 body.data.get("return_to"), comments.get_site(site).origins, own_origins()
             )
-    form = FormPost(body.typed_values(), return_to, url_for(".submit", site=site,
-                                                            article=article))
-    with form_post(form if body.is_form else None):
+        form = replace(form, return_to=return_to)
+    with form_post(form):
         sub = validate_submission(body)
         client = comments.Client(ip=request.remote_addr, user_agent=request.user_agent.string)
         comment, edit_token = comments.submit(site, article, sub, client)
