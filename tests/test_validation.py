@@ -11,6 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from commentsvc.errors import BadRequest
+from commentsvc.fields import Status, check_status, normalize_email
+from commentsvc.models import STATUSES
+from commentsvc.validation import parse_status
+
 URL = "/api/v1/sites/demo/articles/hello-world/comments"
 ORIGIN = "https://blog.example"
 RETURN_TO = f"{ORIGIN}/hello-world/"
@@ -423,3 +428,48 @@ def test_deliverability_check_is_off_by_default_and_can_be_switched_on(app_facto
     refused = post_json(on.test_client(), {**GOOD, "email": address, "body": "again"})
     assert refused.status_code == 422
     assert "does not exist" in refused.json["fields"]["email"]
+
+
+# --- each input parsed once: statuses, article keys, emails, moderator patches ---------------
+
+def test_statuses_are_checked_in_one_place():
+    assert t.get_args(Status) == STATUSES  # the typed value and the column's values agree
+    assert check_status("spam") == "spam"
+    assert parse_status("pending", ("pending", "spam")) == "pending"
+    for bad in ("deleted", "Approved", "", None, 3):
+        with pytest.raises(BadRequest, match="^status must be"):
+            parse_status(bad, ("pending", "spam", "approved", "rejected"))
+
+
+def test_email_is_normalised_by_one_function_for_every_caller():
+    assert normalize_email("  Ana@EXAMPLE.org ") == "Ana@example.org"
+    assert normalize_email(" not an address ") == "not an address"  # legacy: as given
+
+
+def test_moderator_patch_applies_the_body_rules_of_a_new_comment(actions):
+    actions.site("demo", ORIGIN)
+    token = actions.moderator("mod", "demo")
+    comment_id = actions.post(body="first words").json["id"]
+    url = f"/api/v1/moderation/comments/{comment_id}"
+    auth = {"Authorization": f"Bearer {token}"}
+    for body, problem in (("   ", "is required"), ("x" * 5001, "at most 5000"),
+                          ("nul\x00", "NUL")):
+        response = actions.client.patch(url, json={"body": body}, headers=auth)
+        assert response.status_code == 422 and problem in response.json["fields"]["body"]
+    bad_status = actions.client.patch(url, json={"status": ["approved"]}, headers=auth)
+    assert bad_status.status_code == 400 and bad_status.json["message"] == \
+        "status must be a string."
+    queue = actions.client.get("/api/v1/moderation/comments?status=nope", headers=auth)
+    assert queue.status_code == 400 and "status must be one of" in queue.json["message"]
+
+
+def test_an_article_key_with_control_characters_is_refused_everywhere(actions):
+    actions.site("demo", ORIGIN)
+    token = actions.moderator("mod", "demo")
+    auth = {"Authorization": f"Bearer {token}"}
+    closing = actions.client.patch("/api/v1/moderation/sites/demo/articles/a%01b",
+                                   json={"comments_open": False}, headers=auth)
+    posting = actions.client.post("/api/v1/sites/demo/articles/a%01b/comments", json=GOOD)
+    for response in (closing, posting):
+        assert response.status_code == 400
+        assert response.json["message"] == "An article key may not hold control characters."

@@ -3,17 +3,24 @@
     raise NotFound("no such site")            # -> 404 {"error": "not_found", "message": ...}
     raise ValidationFailed({"email": "..."})  # -> 422 {..., "fields": {"email": "..."}}
 
-Views and services raise; `register_error_handlers(app)` turns every exception into the
-contract's JSON shape, or into an HTML page where a browser posted a form or asked for a page.
+Views and services raise; `register_error_handlers(app, read_form)` registers one handler family
+for every blueprint, turning each exception into the contract's JSON shape or into an HTML page
+where a browser posted a form or asked a page blueprint. The page is the error's own
+(`template`, e.g. a mail link's), else the blueprint's (`error_pages(bp, "review_error.html")`),
+else error.html. What the page needs comes as data on the error, never from `g`:
+
+    with form_post(FormPost(typed, return_to, action)):   # errors raised inside carry it
+        ...
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import typing as t
-import unicodedata
+from dataclasses import dataclass
 
-from flask import Flask, Response, g, jsonify, render_template, request, url_for
+from flask import Blueprint, Flask, Response, jsonify, render_template, request
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -22,10 +29,28 @@ from .extensions import db
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class FormPost:
+    """What a reader typed into a plain form, given back on the error page."""
+
+    values: dict[str, str]
+    return_to: str | None = None  # only ever one the view has checked
+    action: str | None = None  # where the corrected form posts again
+
+
 class ApiError(Exception):
     status: int = 400
     code: str = "bad_request"
     message: str = "The request could not be understood."
+    template: str | None = None  # a page of its own; None: the blueprint's error page
+    form: FormPost | None = None  # set for errors answering a plain form post
+
+    def page_template(self) -> str | None:
+        return self.template
+
+    def page_context(self) -> dict[str, t.Any]:
+        """Extra values the error's own template needs."""
+        return {}
 
     def __init__(
         self,
@@ -49,9 +74,15 @@ class ValidationFailed(ApiError):
     status, code, message = 422, "validation_failed", "Some fields are not valid."
 
     def __init__(self, fields: dict[str, str], message: str | None = None, *,
-                 values: dict[str, str] | None = None) -> None:
+                 form: FormPost | None = None) -> None:
         super().__init__(message, fields=fields)
-        self.values = values  # what a reader typed into a form, to give it back
+        self.form = form
+
+    def page_template(self) -> str | None:
+        """The form again, with the typed values and each problem, where it can post again."""
+        if self.fields and self.form and self.form.action and self.form.return_to:
+            return "comment_form_error.html"
+        return self.template
 
 
 class Unauthorized(ApiError):
@@ -105,6 +136,18 @@ class ServiceUnavailable(ApiError):
         super().__init__(message, headers={"Retry-After": str(retry_after)})
 
 
+class InternalError(ApiError):
+    status, code, message = 500, "internal_error", "Something went wrong on our side."
+
+
+class HttpError(ApiError):
+    """A refusal by werkzeug or a Flask extension (routing, 413, the rate limiter), as data."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code = status, _HTTP_CODES.get(status, f"http_{status}")
+
+
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -117,117 +160,122 @@ _HTTP_CODES = {
 }
 
 
+@contextlib.contextmanager
+def form_post(form: FormPost | None) -> t.Iterator[None]:
+    """Errors raised inside answer this plain form post: they carry what the reader typed."""
+    try:
+        yield
+    except ApiError as e:
+        if form is not None:
+            e.form = form
+        raise
+
+
+@dataclass(frozen=True)
+class ErrorPages:
+    """How a page blueprint shows errors: its template, what that needs, and JSON for fetch()."""
+
+    template: str = "error.html"
+    context: t.Callable[[], dict[str, t.Any]] | None = None
+    json_if_asked: bool = False  # Accept preferring application/json gets the JSON shape
+
+
+_PAGES: dict[str, ErrorPages] = {}
+
+
+def error_pages(bp: Blueprint, template: str = "error.html",
+                context: t.Callable[[], dict[str, t.Any]] | None = None,
+                json_if_asked: bool = False) -> None:
+    """Make `bp` a page blueprint: its errors are HTML pages rendered from `template`."""
+    _PAGES[bp.name] = ErrorPages(template, context, json_if_asked)
+
+
+def asks_json() -> bool:
+    """The client prefers JSON to HTML (a page's own fetch() calls)."""
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == \
+        "application/json"
+
+
 def wants_html() -> bool:
     """Answer with a page: a browser posted a plain form, or asked a page blueprint."""
-    if request.blueprint in ("embed", "review"):
-        return True
+    pages = _PAGES.get(request.blueprint or "")
+    if pages is not None:
+        return not (pages.json_if_asked and asks_json())
     return request.method == "POST" and request.mimetype in (
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     )
 
 
-# Labels of the "Leave a Reply" form, as WordPress words them.
-FORM_LABELS = {"body": "Comment", "name": "Name", "email": "Email", "url": "Website",
-               "parent_id": "Reply to", "form_token": "Form", "return_to": "Return address"}
+class _Handlers:
+    """The one handler family; `read_form` gives back a refused form post's typed values
+    when the refusal came before the view read them (the rate limiter, a body too large)."""
 
+    def __init__(self, read_form: t.Callable[[t.Any], FormPost | None]) -> None:
+        self.read_form = read_form
 
-def shown(value: str) -> str:
-    """A typed value made safe to echo in a page: unencodable or control characters replaced."""
-    value = value.encode("utf-8", "replace").decode("utf-8")
-    return "".join(
-        "\ufffd" if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" else ch
-        for ch in value
-    )
-
-
-def _typed_values(values: dict[str, str] | None) -> dict[str, str]:
-    """The reader's typed values: given by validation, kept by the view, or read leniently."""
-    if values is not None:
-        return values
-    kept = g.get("typed_values")
-    if kept is not None:
-        return t.cast(dict[str, str], kept)
-    try:  # e.g. the rate limiter answered before the view read the form
-        form = request.form if request.content_length and request.content_length < 65536 else {}
-        return {k: shown(form[k]) for k in FORM_LABELS if k in form and k != "return_to"}
-    except Exception:  # noqa: BLE001 - an unreadable body simply gives nothing back
-        return {}
-
-
-def _form_page(status: int, code: str, message: str, fields: dict[str, str] | None,
-               values: dict[str, str] | None) -> str:
-    """The HTML answer to a plain form post: the form again with the values, or a page."""
-    typed = _typed_values(values)
-    return_to = g.get("return_to")  # only ever a return_to the view has checked
-    if status == 422 and fields and request.endpoint == "api.submit" and return_to:
-        action = url_for("api.submit", **(request.view_args or {}))
-        return render_template("comment_form_error.html", message=message, labels=FORM_LABELS,
-                               fields=fields, values=typed, action=action, return_to=return_to)
-    return render_template("error.html", status=status, code=code, message=message,
-                           fields=fields, labels=FORM_LABELS, values=typed, return_to=return_to)
-
-
-def _answer(status: int, code: str, message: str, fields: dict[str, str] | None = None,
-            values: dict[str, str] | None = None) -> Response:
-    if wants_html():
-        if request.method == "POST":
-            html = _form_page(status, code, message, fields, values)
+    def answer(self, e: ApiError) -> Response:
+        own = e.page_template()  # an error with a page of its own is always that page
+        if own is not None or wants_html():
+            pages = _PAGES.get(request.blueprint or "", ErrorPages())
+            form = e.form or self.read_form(request)
+            values = form.values if form else {}
+            html = render_template(
+                own or pages.template, status=e.status, code=e.code,
+                message=e.message, fields=e.fields, values=values,
+                return_to=form.return_to if form else None, action=form.action if form else None,
+                **(pages.context() if pages.context else {}), **e.page_context(),
+            )
+            response = Response(html, status=e.status, mimetype="text/html")
         else:
-            html = render_template("error.html", status=status, code=code, message=message,
-                                   fields=fields, labels=FORM_LABELS, values={}, return_to=None)
-        response = Response(html, status=status, mimetype="text/html")
-    else:
-        body: dict[str, t.Any] = {"error": code, "message": message}
-        if fields:
-            body["fields"] = fields
-        response = jsonify(body)
-        response.status_code = status
-    return response
+            body: dict[str, t.Any] = {"error": e.code, "message": e.message}
+            if e.fields:
+                body["fields"] = e.fields
+            response = jsonify(body)
+            response.status_code = e.status
+        response.headers.update(e.headers)
+        return response
+
+    def api_error(self, e: ApiError) -> Response:
+        return self.answer(e)
+
+    def http_exception(self, e: HTTPException) -> Response:
+        response = e.get_response()  # keeps Allow, Retry-After, WWW-Authenticate
+        status = e.code or 500
+        message = e.description or "Request failed."
+        if status == 429:
+            message = "Too many comments from your address; please wait before posting again."
+            if "Retry-After" not in response.headers:
+                response.headers["Retry-After"] = "60"
+        answer = self.answer(HttpError(status, message))
+        for name, value in response.headers.items():
+            if name.lower() not in ("content-type", "content-length"):
+                answer.headers[name] = value
+        return answer
+
+    def unexpected(self, e: Exception) -> Response:
+        db.session.rollback()
+        if isinstance(e, OperationalError) or (
+            isinstance(e, DBAPIError) and e.connection_invalidated
+        ):
+            log.error("database unavailable: %s",
+                      type(e.orig).__name__ if hasattr(e, "orig") else e)
+            return self.answer(ServiceUnavailable("The database is briefly unavailable."))
+        if isinstance(e, DataError):  # e.g. a NUL character, which PostgreSQL text cannot hold
+            log.warning("database refused a value: %s", type(e.orig).__name__)
+            return self.answer(BadRequest("The request holds a value that cannot be stored."))
+        log.exception("unhandled error")
+        return self.answer(InternalError())
 
 
-def handle_api_error(e: ApiError) -> Response:
-    if getattr(e, "html_response", None) is not None and wants_html():
-        return e.html_response  # type: ignore[attr-defined, no-any-return]
-    response = _answer(e.status, e.code, e.message, e.fields, getattr(e, "values", None))
-    response.headers.update(e.headers)
-    return response
-
-
-def handle_http_exception(e: HTTPException) -> Response:
-    response = e.get_response()  # keeps Allow, Retry-After, WWW-Authenticate
-    status = e.code or 500
-    code = _HTTP_CODES.get(status, f"http_{status}")
-    message = e.description or "Request failed."
-    if status == 429:
-        message = "Too many comments from your address; please wait before posting again."
-        if "Retry-After" not in response.headers:
-            response.headers["Retry-After"] = "60"
-    answer = _answer(status, code, message)
-    for name, value in response.headers.items():
-        if name.lower() not in ("content-type", "content-length"):
-            answer.headers[name] = value
-    return answer
-
-
-def handle_unexpected(e: Exception) -> Response:
-    db.session.rollback()
-    if isinstance(e, OperationalError) or (
-        isinstance(e, DBAPIError) and e.connection_invalidated
-    ):
-        log.error("database unavailable: %s", type(e.orig).__name__ if hasattr(e, "orig") else e)
-        return handle_api_error(ServiceUnavailable("The database is briefly unavailable."))
-    if isinstance(e, DataError):  # e.g. a NUL character, which PostgreSQL text cannot hold
-        log.warning("database refused a value: %s", type(e.orig).__name__)
-        return handle_api_error(BadRequest("The request holds a value that cannot be stored."))
-    log.exception("unhandled error")
-    return _answer(500, "internal_error", "Something went wrong on our side.")
-
-
-def register_error_handlers(app: Flask) -> None:
-    app.register_error_handler(ApiError, handle_api_error)
-    app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(Exception, handle_unexpected)
+def register_error_handlers(
+    app: Flask, read_form: t.Callable[[t.Any], FormPost | None] = lambda request: None
+) -> None:
+    """One handler family for every blueprint (see `error_pages` for a blueprint's page)."""
+    handlers = _Handlers(read_form)
+    app.register_error_handler(ApiError, handlers.api_error)
+    app.register_error_handler(HTTPException, handlers.http_exception)
+    app.register_error_handler(Exception, handlers.unexpected)
 
 
 class OriginNotAllowed(ApiError):

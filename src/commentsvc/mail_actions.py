@@ -20,6 +20,7 @@ from sqlalchemy import select
 from . import moderation, sites
 from .errors import InvalidTransition
 from .extensions import db
+from .fields import Status
 from .models import Comment, Moderator
 from .notify.links import LinkDead, LinkError, verify
 
@@ -33,7 +34,7 @@ class Target:
     comment: Comment
     moderator: Moderator
     action: str  # approve, reject, spam
-    to_status: str
+    to_status: Status
 
 
 def check(token: str, now: dt.datetime | None = None, lock: bool = False) -> Target:

@@ -12,9 +12,10 @@ import copy
 import typing as t
 
 from .models import ARTICLE_KEY_MAX, BODY_MAX, EMAIL_MAX, NAME_MAX, URL_MAX
+from .models import STATUSES as MODEL_STATUSES
 
 J = dict[str, t.Any]
-STATUSES = ["pending", "approved", "spam", "rejected", "deleted"]
+STATUSES = list(MODEL_STATUSES)
 
 
 def ref(name: str) -> J:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, select
 
 from .comments import bump_article
 from .extensions import db
+from .fields import normalize_email
 from .models import Comment, ModerationEvent, utcnow
 from .privacy import keys
 
@@ -32,14 +32,6 @@ def purge_spam(days: int, now: dt.datetime | None = None) -> int:
 class Erasure:
     erased: int  # comments removed
     reattached: int  # replies of other people moved up to the erased comment's parent
-
-
-def normalize_email(address: str) -> str:
-    """The address as submissions store it (email-validator's normal form), or as given."""
-    try:
-        return str(validate_email(address.strip(), check_deliverability=False).normalized)
-    except EmailNotValidError:  # imported or legacy addresses: match what was hashed
-        return address.strip()
 
 
 def erase_person(address: str, actor: str = "cli") -> Erasure:

@@ -15,6 +15,7 @@ from .cli import register_commands
 from .config import DEFAULTS, check_production, finish_config
 from .errors import register_error_handlers
 from .extensions import CookieSessionOnDemand, db, limiter, migrate
+from .validation import typed_form_values
 from .views import register_blueprints
 
 
@@ -75,5 +76,5 @@ def register(app: Flask) -> None:
     logs.init_app(app)
     metrics.init_app(app)
     register_blueprints(app)
-    register_error_handlers(app)
+    register_error_handlers(app, read_form=typed_form_values)
     register_commands(app)

@@ -1,7 +1,12 @@
-"""Submission bodies (JSON or a plain HTML form) -> a frozen Submission, or ValidationFailed.
+"""Every input parsed once, into frozen typed values; services take these and never re-check.
 
     body = read_body(request)              # raises BadRequest, UnsupportedMediaType (413 first)
     sub = validate_submission(body)        # raises ValidationFailed naming every bad field
+    patch = parse_moderator_patch(request) # ModeratorPatch(status, body, reason)
+    bulk = parse_bulk(request)             # BulkRequest(ids, status, reason)
+    status = parse_status("spam")          # a Status, or BadRequest
+    key = parse_article_key(article)       # or BadRequest
+    parse_edit(request), parse_selection(ids), parse_flag(data, "comments_open")
 
 One set of rules for both body kinds. Text is NFC-normalised and trimmed, control characters
 are refused (newline and tab allowed in the body), lengths are checked here so the database
@@ -12,40 +17,27 @@ surrogates are refused before anything reaches a database.
 
 from __future__ import annotations
 
-import json
 import typing as t
-import unicodedata
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlsplit
 
-from email_validator import EmailNotValidError, validate_email
-from flask import Request, current_app
-from werkzeug.exceptions import RequestEntityTooLarge
+from flask import Request
 
-from .errors import BadRequest, UnsupportedMediaType, ValidationFailed, shown
-from .models import BODY_MAX, EMAIL_MAX, NAME_MAX, URL_MAX
+# Re-exported: `validation` is where input is parsed; the plain checks live low, in `fields`.
+from .bodies import FORM_FIELDS as FORM_FIELDS
+from .bodies import Body as Body
+from .bodies import read_body as read_body
+from .bodies import typed_form_values as typed_form_values
+from .errors import BadRequest, FormPost, ValidationFailed
+from .fields import BULK_MAX, REASON_MAX, check_article_key, check_status
+from .fields import Status as Status
+from .fields import check_email as check_email
+from .fields import check_url as check_url
+from .fields import clean_text as clean_text
+from .fields import normalize_email as normalize_email
+from .fields import shown as shown
+from .models import BODY_MAX, EMAIL_MAX, NAME_MAX, STATUSES, URL_MAX
 
-FORM_TYPE = "application/x-www-form-urlencoded"
-JSON_TYPE = "application/json"
-MAX_JSON_DEPTH = 20
-MAX_FORM_FIELDS = 100
 OPTIONAL_MAX = 2000  # form_token, fax, return_to: opaque strings, bounded
-# The fields a re-rendered form keeps; the honeypot `fax` is never echoed back.
-FORM_FIELDS = ("body", "name", "email", "url", "parent_id", "form_token")
-
-
-class Body(t.NamedTuple):
-    """A request body read as a flat mapping, and whether it came from a plain form.
-
-    A named tuple, so `data, is_form = read_body(request)` keeps working for callers.
-    """
-
-    data: dict[str, t.Any]
-    is_form: bool
-
-    def typed_values(self) -> dict[str, str]:
-        """What the reader typed, for re-rendering a form: strings only, never the honeypot."""
-        return {k: shown(v) for k in FORM_FIELDS if isinstance(v := self.data.get(k), str)}
 
 
 @dataclass(frozen=True)
@@ -64,158 +56,6 @@ class Submission:
 @dataclass(frozen=True)
 class Edit:
     body: str
-
-
-def read_body(request: Request) -> Body:
-    """Read a JSON or urlencoded body strictly.
-
-    :raises UnsupportedMediaType: for other content types or a charset other than UTF-8.
-    :raises BadRequest: for malformed JSON, invalid UTF-8, or a JSON value that is not an object.
-    """
-    charset = request.mimetype_params.get("charset", "utf-8").lower()
-    if request.mimetype not in (FORM_TYPE, JSON_TYPE) or charset not in ("utf-8", "utf8"):
-        raise UnsupportedMediaType()
-    raw = _read_raw(request)
-    if request.mimetype == FORM_TYPE:
-        return Body(_parse_form(raw), True)
-    try:
-        text = raw.decode("utf-8")
-        _check_depth(text)
-        data = json.loads(text)
-    except UnicodeDecodeError:
-        raise BadRequest("The body is not valid UTF-8.") from None
-    except (ValueError, RecursionError) as e:
-        raise BadRequest(f"The body is not valid JSON: {e}") from None
-    if not isinstance(data, dict):
-        raise BadRequest("The body must be a JSON object.")
-    return Body(data, False)
-
-
-def _read_raw(request: Request) -> bytes:
-    """The body, refused with 413 above MAX_CONTENT_LENGTH before it is read into memory.
-
-    With a Content-Length werkzeug refuses at once. A chunked body has none, and werkzeug's
-    limited stream would stop quietly at the limit (a truncated comment, accepted): read
-    one byte past the limit instead, and refuse when it is there.
-    """
-    limit = request.max_content_length
-    if request.content_length is not None or limit is None:
-        return request.get_data(cache=True)
-    stream = request.environ["wsgi.input"] if request.environ.get("wsgi.input_terminated") \
-        else request.stream
-    parts: list[bytes] = []
-    size = 0
-    while size <= limit:
-        chunk = stream.read(limit + 1 - size)
-        if not chunk:
-            break
-        parts.append(chunk)
-        size += len(chunk)
-    if size > limit:
-        raise RequestEntityTooLarge()
-    return b"".join(parts)
-
-
-def _parse_form(raw: bytes) -> dict[str, t.Any]:
-    """Decode a urlencoded body, refusing invalid UTF-8 rather than replacing it."""
-    try:
-        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8",
-                          errors="strict", max_num_fields=MAX_FORM_FIELDS)
-    except UnicodeDecodeError:
-        raise BadRequest("The form is not valid UTF-8.") from None
-    except ValueError:
-        raise BadRequest(f"A form has at most {MAX_FORM_FIELDS} fields.") from None
-    data: dict[str, t.Any] = {}
-    for key, value in pairs:
-        data.setdefault(key, value)  # the first value of a repeated field counts
-    return data
-
-
-def _check_depth(text: str) -> None:
-    """Refuse absurdly nested JSON before parsing it."""
-    depth = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > MAX_JSON_DEPTH:
-                raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
-        elif ch in "]}":
-            depth -= 1
-
-
-def clean_text(value: t.Any, *, multiline: bool = False) -> str:
-    """NFC-normalise and trim a text value; CRLF and CR become LF in multiline text.
-
-    :raises ValueError: with the reason, for non-strings and forbidden characters.
-    """
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ValueError("must be text")
-    if any("\ud800" <= ch <= "\udfff" for ch in value):
-        raise ValueError("contains invalid characters (lone surrogates)")
-    if "\x00" in value:
-        raise ValueError("contains a NUL character")
-    if multiline:
-        value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = unicodedata.normalize("NFC", value)
-    allowed = "\n\t" if multiline else ""
-    for ch in value:
-        if ch not in allowed and unicodedata.category(ch) == "Cc":
-            raise ValueError("contains control characters")
-    return value.strip()
-
-
-def check_url(value: str) -> str:
-    """An absolute http(s) URL with a host and no user part, checked after parsing.
-
-    :raises ValueError: otherwise.
-    """
-    if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in value):
-        raise ValueError("must not contain spaces or control characters")
-    if "\\" in value:
-        raise ValueError("must not contain backslashes")
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
-    except ValueError:
-        raise ValueError("is not a valid web address") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("must be an http:// or https:// address")
-    if not value.lower().startswith(f"{parts.scheme}://"):
-        raise ValueError("must be an http:// or https:// address")
-    if parts.username is not None or parts.password is not None:
-        raise ValueError("must not contain a user name or password")
-    return value
-
-
-def check_email(value: str) -> str:
-    """The address normalised by email-validator (special-use domains refused).
-
-    :raises ValueError: with email-validator's reason.
-    """
-    config = current_app.config
-    deliverability = bool(config["EMAIL_CHECK_DELIVERABILITY"])
-    try:
-        result = validate_email(
-            value,
-            check_deliverability=deliverability,
-            timeout=int(config["EMAIL_DNS_TIMEOUT"]) if deliverability else None,
-            test_environment=False,
-        )
-    except EmailNotValidError as e:
-        raise ValueError(str(e)) from None
-    return str(result.normalized)
 
 
 def _length(fields: dict[str, str], name: str, value: str, low: int, high: int) -> None:
@@ -259,7 +99,7 @@ def validate_submission(body: Body) -> Submission:
     opaque = {name: _opaque(data.get(name), name, fields)
               for name in ("form_token", "fax", "return_to")}
     if fields:
-        raise ValidationFailed(fields, values=body.typed_values() if body.is_form else None)
+        raise ValidationFailed(fields, form=FormPost(body.typed_values()) if body.is_form else None)
     return Submission(
         name=values["name"],
         email=email,
@@ -317,16 +157,138 @@ def parse_edit(request: Request) -> Edit:
 
     :raises ValidationFailed: when the body breaks the same rules as a new comment's.
     """
-    data = read_body(request).data
+    return Edit(body=_body(read_body(request).data.get("body")))
+
+
+def _body(value: t.Any) -> str:
+    """A comment body by the rules of a new comment's (one set of rules for every edit).
+
+    :raises ValidationFailed: {"body": reason}.
+    """
     try:
-        body = clean_text(data.get("body"), multiline=True)
+        body = clean_text(value, multiline=True)
     except ValueError as e:
         raise ValidationFailed({"body": str(e)}) from None
     fields: dict[str, str] = {}
     _length(fields, "body", body, 1, BODY_MAX)
     if fields:
         raise ValidationFailed(fields)
-    return Edit(body=body)
+    return body
+
+
+def parse_status(value: t.Any, allowed: t.Sequence[str] = STATUSES) -> Status:
+    """A status someone sent (JSON value or form field); `allowed` narrows it (review tabs).
+
+    :raises BadRequest: "status must be one of ...", or "status must be a string." for JSON.
+    """
+    if value is not None and not isinstance(value, str):
+        raise BadRequest("status must be a string.")
+    try:
+        return check_status(value, allowed)
+    except ValueError as e:
+        raise BadRequest(f"status {e}.") from None
+
+
+def parse_article_key(value: str) -> str:
+    """An article key from a URL path.
+
+    :raises BadRequest: longer than the column holds, or with control characters.
+    """
+    try:
+        return check_article_key(value)
+    except ValueError as e:
+        raise BadRequest(f"An article key {e}.") from None
+
+
+@dataclass(frozen=True)
+class ModeratorPatch:
+    """A moderator's PATCH of one comment: each part optional, each already checked."""
+
+    status: Status | None
+    body: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class BulkRequest:
+    """Many comments to one status, with an optional note."""
+
+    ids: list[int]
+    status: Status
+    reason: str | None
+
+
+def _reason(data: dict[str, t.Any]) -> str | None:
+    """An optional note for the audit trail.
+
+    :raises ValidationFailed: not text, or too long.
+    """
+    value = data.get("reason")
+    if value is None:
+        return None
+    try:
+        reason = clean_text(value, multiline=True)
+    except ValueError as e:
+        raise ValidationFailed({"reason": str(e)}) from None
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed({"reason": f"must be at most {REASON_MAX} characters"})
+    return reason or None
+
+
+def parse_moderator_patch(request: Request) -> ModeratorPatch:
+    """status / body / reason of a moderation PATCH.
+
+    :raises BadRequest: a status that is not one. :raises ValidationFailed: body or reason.
+    """
+    data = read_body(request).data
+    status = data.get("status")
+    body = data.get("body")
+    return ModeratorPatch(
+        status=None if status is None else parse_status(status),
+        body=None if body is None else _body(body),
+        reason=_reason(data),
+    )
+
+
+def parse_bulk(request: Request) -> BulkRequest:
+    """ids / status / reason of a JSON bulk status change.
+
+    :raises BadRequest: no ids, too many, ids that are not comment ids, no or a bad status.
+    """
+    data = read_body(request).data
+    ids = data.get("ids")
+    if not isinstance(ids, list) or not ids:
+        raise BadRequest("ids must be a non-empty list of comment ids.")
+    if len(ids) > BULK_MAX:
+        raise BadRequest(f"Send at most {BULK_MAX} ids at once.")
+    if not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**63 for i in ids):
+        raise BadRequest("ids must be whole numbers naming comments.")
+    if data.get("status") is None:
+        raise BadRequest("status is required.")
+    return BulkRequest(ids=ids, status=parse_status(data["status"]), reason=_reason(data))
+
+
+def parse_selection(raw: list[str]) -> list[int]:
+    """The comment ids ticked on the review page (form fields `ids`).
+
+    :raises BadRequest: none ticked, too many, or not ids.
+    """
+    if not raw:
+        raise BadRequest("Select at least one comment first.")
+    if len(raw) > BULK_MAX or not all(x.isascii() and x.isdigit() and len(x) < 19 for x in raw):
+        raise BadRequest("The selection is not valid.")
+    return [int(x) for x in raw]
+
+
+def parse_flag(data: dict[str, t.Any], name: str) -> bool:
+    """A required JSON true/false.
+
+    :raises BadRequest: anything else.
+    """
+    value = data.get(name)
+    if not isinstance(value, bool):
+        raise BadRequest(f"{name} must be true or false.")
+    return value
 
 
 # --- paging of thread reads -------------------------------------------------------------------

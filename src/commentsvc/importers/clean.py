@@ -15,8 +15,7 @@ import unicodedata
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from email_validator import EmailNotValidError, validate_email
-
+from ..fields import check_email
 from ..models import NAME_MAX, URL_MAX
 
 
@@ -51,8 +50,8 @@ def clean_email(value: str | None) -> str | None:
     if not text:
         return None
     try:
-        return validate_email(text, check_deliverability=False).normalized
-    except EmailNotValidError:
+        return check_email(text, dns=False)
+    except ValueError:
         return None
 
 

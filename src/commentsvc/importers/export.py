@@ -22,7 +22,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import STATUSES, Article, Comment
+from ..fields import check_status
+from ..models import Article, Comment
 from ..privacy import keys
 from ..render import render_body, sanitize_html
 from .clean import (
@@ -102,9 +103,10 @@ def line_record(data: t.Any, where: str) -> Record | str:
         raise ImportFailed(f"{where}: article.key is missing")
     if data.get("id") is None:
         raise ImportFailed(f"{where}: id is missing")
-    status = data.get("status")
-    if status not in STATUSES:
-        raise ImportFailed(f"{where}: status must be one of {', '.join(STATUSES)}")
+    try:
+        status = check_status(data.get("status"))
+    except ValueError as e:
+        raise ImportFailed(f"{where}: status {e}") from None
     if not isinstance(data.get("body"), str):
         raise ImportFailed(f"{where}: body is missing")
     body = clean_body(data["body"])

@@ -14,11 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import typing as t
 from dataclasses import dataclass
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from ..errors import ApiError
+from ..fields import Status
 from ..models import Comment, Moderator, utcnow
 from ..privacy import signer
 from .outbox import setting
@@ -27,19 +30,23 @@ log = logging.getLogger(__name__)
 
 SALT = "commentsvc one-click mail link v1"
 PATH = "/moderate/mail/"
-ACTIONS: dict[str, str] = {"approve": "approved", "reject": "rejected", "spam": "spam"}
+ACTIONS: dict[str, Status] = {"approve": "approved", "reject": "rejected", "spam": "spam"}
 DEFAULT_BASE = "http://localhost:5000"
 
 
-class LinkError(Exception):
-    """A link that cannot act; shown as a page, never a 500."""
+class LinkError(ApiError):
+    """A link that cannot act; shown as its own page (never JSON, never a 500)."""
 
-    status = 400
-    title = "This link is not valid"
+    status, code, title = 400, "invalid_link", "This link is not valid"
+    template = "notify/action.html"
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, headers={"Cache-Control": "no-store",
+                                           "Referrer-Policy": "no-referrer",
+                                           "X-Robots-Tag": "noindex"})
+
+    def page_context(self) -> dict[str, t.Any]:
+        return {"title": self.title}
 
 
 class LinkForged(LinkError):
@@ -65,7 +72,7 @@ class Claims:
     issued: int  # unix seconds
 
     @property
-    def to_status(self) -> str:
+    def to_status(self) -> Status:
         return ACTIONS[self.action]
 
 

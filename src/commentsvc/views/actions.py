@@ -23,12 +23,6 @@ HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
            "X-Robots-Tag": "noindex"}
 
 
-@bp.errorhandler(links.LinkError)
-def link_error(e: links.LinkError) -> t.Any:
-    page = render_template("notify/action.html", title=e.title, message=e.message)
-    return page, e.status, HEADERS
-
-
 @bp.get("/<token>")
 def confirm(token: str) -> t.Any:
     target = mail_actions.check(token)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import typing as t
-import unicodedata
+from dataclasses import replace
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, g, redirect, request
+from flask import Blueprint, Response, current_app, redirect, request, url_for
 
 from .. import authors, comments, metrics, serialize, sites, threads
-from ..errors import BadRequest
+from ..errors import BadRequest, FormPost, form_post
 from ..extensions import limiter
-from ..models import ARTICLE_KEY_MAX, BODY_MAX, EMAIL_MAX, NAME_MAX, URL_MAX
+from ..models import BODY_MAX, EMAIL_MAX, NAME_MAX, URL_MAX
 from ..spam import formtoken
-from ..validation import parse_edit, parse_paging, read_body, validate_submission
+from ..validation import parse_article_key, parse_edit, parse_paging, read_body, validate_submission
 from . import cors
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -28,11 +28,7 @@ def submit_limit() -> str:
 
 
 def _article_key(article: str) -> str:
-    if len(article) > ARTICLE_KEY_MAX:
-        raise BadRequest(f"An article key is at most {ARTICLE_KEY_MAX} characters.")
-    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in article):
-        raise BadRequest("An article key may not hold control characters.")
-    return article
+    return parse_article_key(article)
 
 
 def _cache_headers(etag: str) -> dict[str, str]:
@@ -69,15 +65,18 @@ def read_thread(site: str, article: str) -> t.Any:
 def submit(site: str, article: str) -> t.Any:
     article = _article_key(article)
     body = read_body(request)
-    return_to = None
-    if body.is_form:
-        g.typed_values = body.typed_values()
-        return_to = g.return_to = checked_return_to(
-            body.data.get("return_to"), sites.get(site).origins, own_origins()
-        )
-    sub = validate_submission(body)
-    client = comments.Client(ip=request.remote_addr, user_agent=request.user_agent.string)
-    comment, edit_token = comments.submit(site, article, sub, client)
+    form = return_to = None
+    if body.is_form:  # refusals answer with a page that gives the reader's text back
+        form = FormPost(body.typed_values(), action=url_for(".submit", site=site, article=article))
+        with form_post(form):
+            return_to = checked_return_to(
+                body.data.get("return_to"), sites.get(site).origins, own_origins()
+            )
+        form = replace(form, return_to=return_to)
+    with form_post(form):
+        sub = validate_submission(body)
+        client = comments.Client(ip=request.remote_addr, user_agent=request.user_agent.string)
+        comment, edit_token = comments.submit(site, article, sub, client)
     metrics.submission(comment.status)
     if return_to is not None:
         anchor = f"#comment-{comment.id}" if comment.status == "approved" else "#comment-pending"

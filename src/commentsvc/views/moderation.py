@@ -9,10 +9,16 @@ from flask import Blueprint, g, request
 
 from .. import moderation, serialize
 from ..comments import comments_open
-from ..errors import BadRequest, Unauthorized, ValidationFailed
+from ..errors import BadRequest, Unauthorized
 from ..extensions import limiter
-from ..models import ARTICLE_KEY_MAX, BODY_MAX, STATUSES
-from ..validation import clean_text, read_body
+from ..validation import (
+    parse_article_key,
+    parse_bulk,
+    parse_flag,
+    parse_moderator_patch,
+    parse_status,
+    read_body,
+)
 
 bp = Blueprint("moderation", __name__, url_prefix="/api/v1/moderation")
 limiter.exempt(bp)
@@ -40,9 +46,10 @@ def queue() -> t.Any:
         limit = min(max(int(request.args.get("limit", 50)), 1), 200)
     except ValueError:
         raise BadRequest("limit must be a whole number.") from None
+    status = request.args.get("status", "pending")
     page = moderation.list_queue(
         g.moderator,
-        status=request.args.get("status", "pending") or None,
+        status=parse_status(status) if status else None,
         site_key=request.args.get("site") or None,
         article_key=request.args.get("article") or None,
         limit=limit,
@@ -61,75 +68,20 @@ def item(comment_id: int) -> t.Any:
     return body
 
 
-def _reason(data: dict[str, t.Any]) -> str | None:
-    """An optional note for the audit trail.
-
-    :raises BadRequest: not a string. :raises ValidationFailed: too long.
-    """
-    value = data.get("reason")
-    if value is None:
-        return None
-    try:
-        reason = clean_text(value, multiline=True)
-    except ValueError as e:
-        raise ValidationFailed({"reason": str(e)}) from None
-    if len(reason) > moderation.REASON_MAX:
-        raise ValidationFailed({"reason": f"must be at most {moderation.REASON_MAX} characters"})
-    return reason or None
-
-
-def _status(data: dict[str, t.Any]) -> str | None:
-    value = data.get("status")
-    if value is not None and not isinstance(value, str):
-        raise BadRequest("status must be a string.")
-    if value is not None and value not in STATUSES:
-        raise BadRequest(f"status must be one of {', '.join(STATUSES)}.")
-    return value
-
-
-def _body(data: dict[str, t.Any]) -> str | None:
-    if data.get("body") is None:
-        return None
-    try:
-        body = clean_text(data["body"], multiline=True)
-    except ValueError as e:
-        raise ValidationFailed({"body": str(e)}) from None
-    if not body:
-        raise ValidationFailed({"body": "is required"})
-    if len(body) > BODY_MAX:
-        raise ValidationFailed({"body": f"must be at most {BODY_MAX} characters"})
-    return body
-
-
-def _ids(data: dict[str, t.Any]) -> list[int]:
-    ids = data.get("ids")
-    if not isinstance(ids, list) or not ids:
-        raise BadRequest("ids must be a non-empty list of comment ids.")
-    if len(ids) > moderation.BULK_MAX:
-        raise BadRequest(f"Send at most {moderation.BULK_MAX} ids at once.")
-    if not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**63 for i in ids):
-        raise BadRequest("ids must be whole numbers naming comments.")
-    return ids
-
-
 @bp.patch("/comments/<int:comment_id>")
 @require_moderator
 def update(comment_id: int) -> t.Any:
-    data, _ = read_body(request)
-    comment = moderation.update_comment(g.moderator, comment_id, status=_status(data),
-                                        body=_body(data), reason=_reason(data))
+    patch = parse_moderator_patch(request)
+    comment = moderation.update_comment(g.moderator, comment_id, status=patch.status,
+                                        body=patch.body, reason=patch.reason)
     return serialize.moderation_item(comment)
 
 
 @bp.post("/comments/bulk")
 @require_moderator
 def bulk() -> t.Any:
-    data, _ = read_body(request)
-    ids = _ids(data)
-    status = _status(data)
-    if status is None:
-        raise BadRequest("status is required.")
-    return {"updated": moderation.bulk_status(g.moderator, ids, status, _reason(data))}
+    req = parse_bulk(request)
+    return {"updated": moderation.bulk_status(g.moderator, req.ids, req.status, req.reason)}
 
 
 @bp.delete("/comments/<int:comment_id>")
@@ -149,11 +101,8 @@ def email(comment_id: int) -> t.Any:
 @require_moderator
 def article_settings(site: str, article: str) -> t.Any:
     data, _ = read_body(request)
-    if len(article) > ARTICLE_KEY_MAX:
-        raise BadRequest(f"An article key is at most {ARTICLE_KEY_MAX} characters.")
-    is_open = data.get("comments_open")
-    if not isinstance(is_open, bool):
-        raise BadRequest("comments_open must be true or false.")
+    article = parse_article_key(article)
+    is_open = parse_flag(data, "comments_open")
     site_obj, article_obj = moderation.set_comments_open(g.moderator, site, article, is_open)
     return {"site": site_obj.key, "article": article_obj.key,
             "comments_open": comments_open(site_obj, article_obj)}

@@ -20,7 +20,6 @@ from flask import (
     Blueprint,
     Response,
     g,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -30,10 +29,11 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 
 from .. import clock, moderation, serialize
-from ..errors import ApiError, BadRequest, Forbidden, Unauthorized
+from ..errors import Forbidden, Unauthorized, asks_json
 from ..extensions import limiter
-from ..models import STATUSES, Moderator
+from ..models import Moderator
 from ..render import sanitize_html
+from ..validation import parse_selection, parse_status
 
 bp = Blueprint("review", __name__, url_prefix="/moderate")
 
@@ -85,11 +85,6 @@ def _check_csrf() -> None:
                         "Reload the page and try again.")
 
 
-def wants_json() -> bool:
-    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == \
-        "application/json"
-
-
 def current_moderator() -> Moderator | None:
     started = session.get("at")
     if not isinstance(started, int | float) or clock.timestamp() - started > SESSION_SECONDS:
@@ -104,7 +99,7 @@ def login_required(view: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
     def wrapped(*args: t.Any, **kwargs: t.Any) -> t.Any:
         moderator = current_moderator()
         if moderator is None:
-            if wants_json() or request.method == "POST":
+            if asks_json() or request.method == "POST":
                 raise Unauthorized("Your session has ended; log in again.")
             return redirect(url_for(".index"))
         g.moderator = moderator
@@ -113,14 +108,9 @@ def login_required(view: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
     return wrapped
 
 
-@bp.errorhandler(ApiError)
-def _api_error(e: ApiError) -> t.Any:
-    if wants_json():
-        response = jsonify({"error": e.code, "message": e.message, **(
-            {"fields": e.fields} if e.fields else {})})
-        return response, e.status
-    return render_template("review_error.html", status=e.status, message=e.message,
-                           csrf=csrf_token()), e.status
+def error_context() -> dict[str, t.Any]:
+    """What review_error.html needs besides the error: the page's CSRF token."""
+    return {"csrf": csrf_token()}
 
 
 def age(iso: str | None, now: dt.datetime | None = None) -> str:
@@ -135,15 +125,9 @@ def age(iso: str | None, now: dt.datetime | None = None) -> str:
     return "just now"
 
 
-def _tab(value: str | None) -> str:
-    status = value or "pending"
-    if status not in TABS:
-        raise BadRequest(f"status must be one of {', '.join(TABS)}.")
-    return status
-
-
 def _page(revealed: dict[int, str | None] | None = None) -> str:
-    status = _tab(request.args.get("status") or request.form.get("tab"))
+    status = parse_status(request.args.get("status") or request.form.get("tab") or "pending",
+                          TABS)
     site = request.args.get("site") or request.form.get("site") or None
     page = moderation.list_queue(g.moderator, status=status, site_key=site, article_key=None,
                                  limit=PAGE_SIZE, cursor=request.args.get("cursor") or None)
@@ -207,11 +191,9 @@ def _counts() -> dict[str, int]:
 @bp.post("/comments/<int:comment_id>/status")
 @login_required
 def set_status(comment_id: int) -> t.Any:
-    status = request.form.get("status") or ""
-    if status not in STATUSES:
-        raise BadRequest(f"status must be one of {', '.join(STATUSES)}.")
+    status = parse_status(request.form.get("status") or "")
     comment = moderation.update_comment(g.moderator, comment_id, status=status)
-    if wants_json():
+    if asks_json():
         return {"id": comment.id, "status": comment.status, "counts": _counts()}
     return _back()
 
@@ -220,7 +202,7 @@ def set_status(comment_id: int) -> t.Any:
 @login_required
 def reveal(comment_id: int) -> t.Any:
     email = serialize.revealed_email(moderation.reveal_email(g.moderator, comment_id))["email"]
-    if wants_json():
+    if asks_json():
         return {"email": email}
     return _page(revealed={comment_id: email or "no address stored"})
 
@@ -228,17 +210,10 @@ def reveal(comment_id: int) -> t.Any:
 @bp.post("/bulk")
 @login_required
 def bulk() -> t.Any:
-    raw = request.form.getlist("ids")
-    if not raw:
-        raise BadRequest("Select at least one comment first.")
-    if len(raw) > moderation.BULK_MAX or not all(x.isascii() and x.isdigit() and len(x) < 19
-                                                  for x in raw):
-        raise BadRequest("The selection is not valid.")
-    status = request.form.get("status") or ""
-    if status not in STATUSES:
-        raise BadRequest(f"status must be one of {', '.join(STATUSES)}.")
-    updated = moderation.bulk_status(g.moderator, [int(x) for x in raw], status)
-    if wants_json():
+    ids = parse_selection(request.form.getlist("ids"))
+    status = parse_status(request.form.get("status") or "")
+    updated = moderation.bulk_status(g.moderator, ids, status)
+    if asks_json():
         return {"updated": updated, "counts": _counts()}
     return _back()
 

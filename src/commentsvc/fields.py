@@ -1,0 +1,141 @@
+"""Field checks every layer shares: text, addresses, statuses, article keys. Low and plain.
+
+    clean_text(value, multiline=True)     # NFC, trimmed; ValueError("contains a NUL character")
+    check_url("https://ana.example/")     # the URL, or ValueError
+    check_email("Ana@Example.ORG")        # email-validator's normal form, or ValueError
+    normalize_email(" ana@x.org ")        # lenient: the normal form, or the address as given
+    check_status("spam")                  # a Status, or ValueError("must be one of ...")
+    check_article_key(key)                # the key, or ValueError
+
+Each check raises ValueError with a reason a person can read; callers decide how a refusal is
+answered (a 400/422 in `validation`, an ImportFailed in the importers, a CLI error). This module
+imports nothing of the project above `models`, so importers, retention and services can use it
+without pulling in request handling.
+"""
+
+from __future__ import annotations
+
+import typing as t
+import unicodedata
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+
+from .models import ARTICLE_KEY_MAX, STATUSES
+
+Status = t.Literal["pending", "approved", "spam", "rejected", "deleted"]
+
+BULK_MAX = 200  # ids in one bulk status change
+REASON_MAX = 500  # characters of a moderator's note
+
+
+def clean_text(value: t.Any, *, multiline: bool = False) -> str:
+    """NFC-normalise and trim a text value; CRLF and CR become LF in multiline text.
+
+    :raises ValueError: with the reason, for non-strings and forbidden characters.
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise ValueError("contains invalid characters (lone surrogates)")
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    if multiline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = unicodedata.normalize("NFC", value)
+    allowed = "\n\t" if multiline else ""
+    for ch in value:
+        if ch not in allowed and unicodedata.category(ch) == "Cc":
+            raise ValueError("contains control characters")
+    return value.strip()
+
+
+def shown(value: str) -> str:
+    """A typed value made safe to echo in a page: unencodable or control characters replaced."""
+    value = value.encode("utf-8", "replace").decode("utf-8")
+    return "".join(
+        "\ufffd" if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" else ch
+        for ch in value
+    )
+
+
+def check_url(value: str) -> str:
+    """An absolute http(s) URL with a host and no user part, checked after parsing.
+
+    :raises ValueError: otherwise.
+    """
+    if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in value):
+        raise ValueError("must not contain spaces or control characters")
+    if "\\" in value:
+        raise ValueError("must not contain backslashes")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise ValueError("is not a valid web address") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// address")
+    if not value.lower().startswith(f"{parts.scheme}://"):
+        raise ValueError("must be an http:// or https:// address")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("must not contain a user name or password")
+    return value
+
+
+def check_email(value: str, *, dns: bool | None = None) -> str:
+    """The address normalised by email-validator (special-use domains refused).
+
+    `dns=None` follows the app's EMAIL_CHECK_DELIVERABILITY; `dns=False` checks syntax only
+    (and needs no app).
+
+    :raises ValueError: with email-validator's reason.
+    """
+    if dns is None:
+        dns = bool(current_app.config["EMAIL_CHECK_DELIVERABILITY"])
+    timeout = int(current_app.config["EMAIL_DNS_TIMEOUT"]) if dns else None
+    try:
+        result = validate_email(value, check_deliverability=dns, timeout=timeout,
+                                test_environment=False)
+    except EmailNotValidError as e:
+        raise ValueError(str(e)) from None
+    return str(result.normalized)
+
+
+def normalize_email(address: str) -> str:
+    """The address as submissions store it (syntax only, no DNS), or trimmed as given.
+
+    Lenient on purpose: imported or legacy addresses must still match what was hashed.
+    """
+    text = address.strip()
+    try:
+        return check_email(text, dns=False)
+    except ValueError:
+        return text
+
+
+def check_status(value: t.Any, allowed: t.Sequence[str] = STATUSES) -> Status:
+    """One of the comment statuses (or of `allowed`, a subset).
+
+    :raises ValueError: "must be one of pending, approved, ..." otherwise.
+    """
+    if not isinstance(value, str) or value not in allowed or value not in STATUSES:
+        raise ValueError(f"must be one of {', '.join(allowed)}")
+    return t.cast(Status, value)
+
+
+def check_article_key(value: str) -> str:
+    """An article key as the columns hold it: non-empty, at most ARTICLE_KEY_MAX characters,
+    no control characters or lone surrogates.
+
+    :raises ValueError: otherwise.
+    """
+    if not value:
+        raise ValueError("is required")
+    if len(value) > ARTICLE_KEY_MAX:
+        raise ValueError(f"is at most {ARTICLE_KEY_MAX} characters")
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
+        raise ValueError("may not hold control characters")
+    return value
