@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
-import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from commentsvc.extensions import db
-from commentsvc.models import ModerationEvent
+from commentsvc.models import ModerationEvent, ReviewSession, utcnow
 from commentsvc.views.review import age
 
 
@@ -42,13 +42,20 @@ def test_the_login_form_is_shown_first(client, mod):
     assert client.get("/moderate/login").location.endswith("/moderate/")
 
 
-def test_login_sets_a_strict_httponly_session_cookie(client, mod):
+def test_login_sets_a_lax_httponly_cookie_holding_only_a_random_id(app, client, mod):
     csrf = csrf_of(client.get("/moderate/").data)
     response = client.post("/moderate/login", data={"token": mod, "csrf_token": csrf})
     assert response.status_code == 303 and response.location.endswith("/moderate/")
     cookie = response.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     assert mod not in cookie
+    value = client.get_cookie("session").value
+    data = app.session_interface.get_signing_serializer(app).loads(value)
+    assert list(data) == ["sid"] and len(data["sid"]) >= 40  # no token hash, no CSRF token
+    with app.app_context():
+        stored = db.session.scalars(select(ReviewSession)).one()
+    assert data["sid"] not in (stored.id_hash, stored.csrf)  # only the id's hash is stored
+    assert stored.id_hash == hashlib.sha256(data["sid"].encode()).hexdigest()
     page = client.get("/moderate/")
     assert b"Log out" in page.data and b"mod" in page.data
 
@@ -58,7 +65,13 @@ def test_the_cookie_is_secure_in_production(app_factory, database_uri, redis_uri
         pytest.skip("production refuses SQLite")
     app = app_factory(ENV="production", RATELIMIT_STORAGE_URI=redis_uri)
     cookie = app.test_client().get("/moderate/").headers["Set-Cookie"]
-    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_the_cookie_is_secure_when_served_over_https(app_factory):
+    app = app_factory(PUBLIC_URL="https://comments.example.org")
+    cookie = app.test_client().get("/moderate/").headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
 def test_a_wrong_token_gets_a_message(client, mod):
@@ -202,17 +215,51 @@ def test_logout_ends_the_session(actions, client, mod):
     assert response.status_code == 401
 
 
-def test_revoking_the_token_ends_the_session(actions, client, runner, mod):
+def test_revoking_the_token_ends_the_session(app, actions, client, runner, mod):
     login(client, mod)
     assert runner.invoke(args=["moderator", "revoke", "mod"]).exit_code == 0
     assert b"Log in" in client.get("/moderate/").data
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ReviewSession)) == 0
 
 
-def test_sessions_expire(client, mod):
+def test_sessions_expire(app, client, mod):
     login(client, mod)
-    with client.session_transaction() as session:
-        session["at"] = int(time.time()) - 13 * 3600
+    with app.app_context():
+        stored = db.session.scalars(select(ReviewSession)).one()
+        assert dt.timedelta(hours=11, minutes=59) < stored.expires_at - stored.created_at \
+            <= dt.timedelta(hours=12)
+        stored.expires_at = utcnow() - dt.timedelta(seconds=1)
+        db.session.commit()
     assert b"Log in" in client.get("/moderate/").data
+
+
+def test_a_login_clears_expired_sessions(app, client, mod):
+    login(client, mod)
+    with app.app_context():
+        db.session.execute(update(ReviewSession).values(expires_at=utcnow() - dt.timedelta(1)))
+        db.session.commit()
+    login(app.test_client(), mod)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ReviewSession)) == 1
+
+
+def test_a_session_works_on_every_worker_and_ends_on_all_of_them(app_factory, actions, mod):
+    """Two apps on one database stand for two gunicorn workers or two hosts."""
+    first, second = app_factory().test_client(), app_factory().test_client()
+    csrf = login(first, mod)
+    second.set_cookie("session", first.get_cookie("session").value)
+    assert b"Log out" in second.get("/moderate/").data
+    assert first.post("/moderate/logout", data={"csrf_token": csrf}).status_code == 303
+    assert b"Log in" in second.get("/moderate/").data
+
+
+def test_a_foreign_or_overlong_session_id_is_just_logged_out(app, client, mod):
+    for sid in ["x" * 5000, 12345, ["a"], "not-a-session"]:
+        with client.session_transaction() as session:
+            session["sid"] = sid
+        page = client.get("/moderate/")
+        assert page.status_code == 200 and b'name="token"' in page.data
 
 
 def test_older_comments_are_a_link_away(actions, client, mod):
@@ -258,6 +305,25 @@ def browser_login(page, live_server, token: str) -> None:
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     expect(page.locator("html.js-ready")).to_have_count(1)  # the keys are listened for
+
+
+@pytest.mark.browser
+def test_browser_a_link_from_another_site_arrives_logged_in(live_server, page_for, actions, mod):
+    """The "Open the review page" link in a notification mail, followed from webmail on
+    another site: with SameSite=Strict the cookie stayed behind and the page asked to log in."""
+    from playwright.sync_api import expect
+
+    actions.post(body="waiting for review")
+    page = page_for()
+    browser_login(page, live_server, mod)
+    elsewhere = live_server.url.replace("127.0.0.1", "localhost")  # another site
+    page.goto(f"{elsewhere}/healthz")
+    page.evaluate("""url => { const a = document.createElement('a'); a.href = url;
+                             a.textContent = 'Open the review page'; document.body.append(a); }""",
+                  f"{live_server.url}/moderate/")
+    page.get_by_role("link", name="Open the review page").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(page.locator(".card")).to_have_count(1)
 
 
 @pytest.mark.browser

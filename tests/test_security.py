@@ -104,3 +104,36 @@ def test_5_a_digit_only_or_boolean_secret_key_serves_submissions(env_app, key):
 def test_5_a_fallback_list_is_json(env_app):
     app = env_app(SECRET_KEY=STRONG_KEY, SECRET_KEY_FALLBACKS='["old-one", "123"]')
     assert app.config["SECRET_KEY_FALLBACKS"] == ["old-one", "123"]
+
+
+# -- 2: logging out (or being revoked) ends the session, wherever its cookie is ---------------
+
+def login(client: t.Any, token: str) -> str:
+    csrf = csrf_of(client.get("/moderate/").data)
+    assert client.post("/moderate/login", data={"token": token, "csrf_token": csrf}
+                       ).status_code == 303
+    return csrf_of(client.get("/moderate/").data)
+
+
+@pytest.mark.parametrize("ending", ["logout", "revoke"])
+def test_2_an_old_cookie_replayed_after_logout_or_revoke_opens_nothing(app, actions, ending):
+    actions.site("demo")
+    token = actions.moderator("mod", "demo")
+    cid = actions.post().json["id"]
+    client = app.test_client()
+    csrf = login(client, token)
+    stolen = client.get_cookie("session").value
+    if ending == "logout":
+        assert client.post("/moderate/logout", data={"csrf_token": csrf}).status_code == 303
+    else:
+        assert app.test_cli_runner().invoke(args=["moderator", "revoke", "mod"]).exit_code == 0
+
+    attacker = app.test_client()
+    attacker.set_cookie("session", stolen)
+    page = attacker.get("/moderate/")
+    assert b"Log out" not in page.data and b"Hello there" not in page.data
+    for accept in ("application/json", "text/html"):
+        revealed = attacker.post(f"/moderate/comments/{cid}/reveal", data={"csrf_token": csrf},
+                                 headers={"Accept": accept})
+        assert revealed.status_code in (401, 403)
+        assert b"ana@example.org" not in revealed.data

@@ -73,6 +73,7 @@ DEFAULTS: dict[str, t.Any] = {
     "DATABASE_CONNECT_TIMEOUT": 5,
     # The service's public address, e.g. https://comments.example.org, for links in mail.
     "PUBLIC_URL": None,
+    "REVIEW_SESSION_SECONDS": 12 * 3600,  # a review-page login lasts this long
     "MIGRATIONS_DIR": None,  # None: the repository's migrations/ folder
     "THREAD_CACHE_SIZE": 512,  # serialised thread pages kept per worker (LRU, keyed by version)
     "THREAD_CDN_SECONDS": 10,  # s-maxage: how long a CDN may serve a thread without asking

@@ -24,6 +24,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
+from . import review_sessions
 from .comments import article_for, bump_article, fingerprint
 from .errors import BadRequest, Duplicate, Forbidden, InvalidTransition, NotFound
 from .extensions import db
@@ -84,6 +85,7 @@ def revoke_moderator(name: str) -> bool:
     if moderator is None:
         return False
     moderator.revoked_at = utcnow()
+    review_sessions.forget_moderator(moderator.id)  # logged-in review pages end too
     db.session.commit()
     return True
 
