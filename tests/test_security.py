@@ -137,3 +137,52 @@ def test_2_an_old_cookie_replayed_after_logout_or_revoke_opens_nothing(app, acti
                                  headers={"Accept": accept})
         assert revealed.status_code in (401, 403)
         assert b"ana@example.org" not in revealed.data
+
+
+# -- 6: /metrics does not tell an outsider that their submission was taken for spam -----------
+
+def spam_count(text: str) -> float:
+    found = re.search(r'^commentsvc_submissions_total\{verdict="spam"\} (\S+)$', text, re.M)
+    return float(found.group(1)) if found else 0.0
+
+
+def test_6_metrics_need_the_bearer_token_when_one_is_set(app_factory):
+    app = app_factory(METRICS_TOKEN="scrape-token-5f1d9c")
+    outsider = app.test_client()
+    actions = Actions(app, outsider)
+    actions.site("demo")
+    posted = actions.post(body="Cheap watches here", fax="+1 555 0100")  # the honeypot: spam
+    assert posted.status_code == 202 and posted.json["status"] == "pending"
+    for header in ({}, {"Authorization": "Bearer wrong-token"},
+                   {"Authorization": "Basic c2NyYXBlLXRva2VuLTVmMWQ5Yw=="},
+                   {"Authorization": "Bearer scrape-token-5f1d9"},
+                   {"Authorization": "Bearer scrape-token-5f1d9cX"},
+                   {"Authorization": "Bearer ünïcode"}):
+        refused = outsider.get("/metrics", headers=header)
+        assert refused.status_code == 401, header
+        assert b"commentsvc_submissions_total" not in refused.data
+    scraped = outsider.get("/metrics", headers={"Authorization": "Bearer scrape-token-5f1d9c"})
+    assert scraped.status_code == 200 and spam_count(scraped.text) >= 1
+
+
+def test_6_metrics_answer_404_in_production_without_a_token(app_factory, database_uri,
+                                                            redis_uri):
+    if database_uri.startswith("sqlite"):
+        pytest.skip("production refuses SQLite")
+    app = app_factory(ENV="production", RATELIMIT_STORAGE_URI=redis_uri, SECRET_KEY=STRONG_KEY)
+    outsider = app.test_client()
+    actions = Actions(app, outsider)
+    actions.site("demo")
+    assert actions.post(body="Cheap watches here", fax="+1 555 0100").json["status"] == "pending"
+    answer = outsider.get("/metrics")
+    missing = outsider.get("/no-such-page")
+    assert answer.status_code == 404 and b"commentsvc_" not in answer.data
+    assert (answer.data, answer.mimetype) == (missing.data, missing.mimetype)
+    with_header = outsider.get("/metrics", headers={"Authorization": "Bearer anything"})
+    assert with_header.status_code == 404
+
+
+def test_6_a_digit_only_metrics_token_is_a_string(env_app):
+    app = env_app(SECRET_KEY=STRONG_KEY, METRICS_TOKEN="20261202")
+    assert app.test_client().get(
+        "/metrics", headers={"Authorization": "Bearer 20261202"}).status_code == 200

@@ -24,7 +24,7 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ENV_PREFIX = "COMMENTSVC_"
-SECRET_KEYS = ("SECRET_KEY", "SECRET_KEY_FALLBACKS")
+RAW_STRING_KEYS = ("SECRET_KEY", "SECRET_KEY_FALLBACKS", "METRICS_TOKEN")
 SECRET_MIN_LENGTH = 32
 # Known weak values, compared case-blind: word-list favourites, framework and tutorial keys,
 # and the placeholders of this project's README and examples.
@@ -74,6 +74,8 @@ DEFAULTS: dict[str, t.Any] = {
     # The service's public address, e.g. https://comments.example.org, for links in mail.
     "PUBLIC_URL": None,
     "REVIEW_SESSION_SECONDS": 12 * 3600,  # a review-page login lasts this long
+    # /metrics wants `Authorization: Bearer <METRICS_TOKEN>`; unset in production: 404.
+    "METRICS_TOKEN": None,
     "MIGRATIONS_DIR": None,  # None: the repository's migrations/ folder
     "THREAD_CACHE_SIZE": 512,  # serialised thread pages kept per worker (LRU, keyed by version)
     "THREAD_CDN_SECONDS": 10,  # s-maxage: how long a CDN may serve a thread without asking
@@ -87,8 +89,8 @@ class UnsafeConfig(RuntimeError):
 
 
 def raw_secrets(config: t.MutableMapping[str, t.Any], environ: t.Mapping[str, str]) -> None:
-    """Take SECRET_KEY and SECRET_KEY_FALLBACKS from the environment as the strings given."""
-    for key in SECRET_KEYS:
+    """Take the secrets (SECRET_KEY, its fallbacks, METRICS_TOKEN) as the strings given."""
+    for key in RAW_STRING_KEYS:
         if ENV_PREFIX + key in environ:
             config[key] = environ[ENV_PREFIX + key]
 
@@ -124,6 +126,8 @@ def normalise_secrets(config: t.MutableMapping[str, t.Any]) -> None:
         key = key.decode()
     config["SECRET_KEY"] = str(key) if key is not None and key != "" else None
     config["SECRET_KEY_FALLBACKS"] = fallback_keys(config.get("SECRET_KEY_FALLBACKS"))
+    token = config.get("METRICS_TOKEN")
+    config["METRICS_TOKEN"] = str(token) if token is not None and token != "" else None
 
 
 def weak_secret(value: str | None) -> str | None:
