@@ -8,16 +8,24 @@ Item 1: forged review sessions during a key rotation; 2: sessions that outlive l
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 import typing as t
 
 import pytest
+from bench.harness import serve
+from bench.loadtest import request
 from flask import Flask
 from flask.json.tag import TaggedJSONSerializer
 from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import select
 
 from commentsvc import create_app
+from commentsvc.extensions import db
+from commentsvc.logs import redact_path
+from commentsvc.models import Comment, Moderator
+from commentsvc.notify import links
 from tests.conftest import BASE_CONFIG, Actions, truncate_all
 
 STRONG_KEY = "n3w-rotated-key-Zq8vR2kLx7pT4wY9bC1dF6gH"
@@ -186,3 +194,42 @@ def test_6_a_digit_only_metrics_token_is_a_string(env_app):
     app = env_app(SECRET_KEY=STRONG_KEY, METRICS_TOKEN="20261202")
     assert app.test_client().get(
         "/metrics", headers={"Authorization": "Bearer 20261202"}).status_code == 200
+
+
+# -- 9: the access log keeps no one-click mail token --------------------------------------------
+
+@pytest.mark.parametrize("path, logged", [
+    ("/moderate/mail/eyJjIjoxfQ.abc-DEF_123", "/moderate/mail/[token]"),
+    ("/moderate/mail//eyJjIjoxfQ.abc", "/moderate/mail//[token]"),
+    ("/MODERATE/Mail/eyJjIjoxfQ.abc", "/MODERATE/Mail/[token]"),
+    ("/moderate/mail/", "/moderate/mail/"),  # the POST target holds no token
+    ("/api/v1/sites/demo/articles/a/comments", "/api/v1/sites/demo/articles/a/comments"),
+])
+def test_9_redacted_paths(path, logged):
+    assert redact_path(path) == logged
+
+
+@pytest.mark.slow
+def test_9_a_mail_link_opened_through_gunicorn_leaves_no_token_in_the_access_log(
+        app, actions, database_uri):
+    if not database_uri.startswith("sqlite"):
+        pytest.skip("one gunicorn run is enough; it is the same logger on PostgreSQL")
+    actions.site("demo")
+    actions.moderator("mod", "demo")
+    cid = actions.post().json["id"]
+    with app.app_context():
+        comment = db.session.get(Comment, cid)
+        moderator = db.session.scalars(select(Moderator)).one()
+        token = links.sign(comment, moderator, "approve")
+    env = {"COMMENTSVC_SQLALCHEMY_DATABASE_URI": database_uri,
+           "COMMENTSVC_SECRET_KEY": app.config["SECRET_KEY"]}
+    with serve(env, workers=1) as server:
+        status, _, body = request(server.base, "GET", f"/moderate/mail/{token}", None, {})
+        assert status == 200 and b"approve" in body.lower()
+        status, _, _ = request(server.base, "GET", f"/moderate/mail/{token}x", None, {})
+        assert status == 400
+        log = server.access_log.read_text()
+        output = server.output
+    assert token not in log and token.split(".")[0] not in log and token not in output
+    paths = [json.loads(line)["path"] for line in log.splitlines()]
+    assert paths.count("/moderate/mail/[token]") == 2

@@ -8,7 +8,9 @@
 Every line passes through `scrub()`: email and IP addresses become `[email]` and `[ip]`, so a
 value that slipped into a message (an article key, an exception text) never leaks one. JSON
 with `ensure_ascii` escapes every control character, so a value cannot forge a second line.
-gunicorn's access log uses `AccessLogger`, the same format, without the client address.
+gunicorn's access log uses `AccessLogger`, the same format, without the client address, and
+with `redact_path()`: the one-click token of a mail link (/moderate/mail/<token>) is a bearer
+secret, so the log keeps /moderate/mail/[token].
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{8,128}$")
 EMAIL = re.compile(r"[^\s@<>\"'(),;:]+@[^\s@<>\"'(),;:]+\.[^\s@<>\"'(),;:]+")
 IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])")
 IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
+# Paths whose tail is a bearer secret: notify/links.py's PATH (mail links), however spelled.
+SECRET_PATH = re.compile(r"^(/+moderate/+mail/+)[^/].*$", re.IGNORECASE | re.DOTALL)
 # Standard LogRecord attributes; anything else on a record was passed with extra={...}.
 _RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
@@ -39,6 +43,13 @@ def scrub(text: str) -> str:
     text = EMAIL.sub("[email]", text)
     text = IPV4.sub("[ip]", text)
     return IPV6.sub(_ipv6, text)
+
+
+def redact_path(path: str | None) -> str | None:
+    """The path with any token a link carries replaced by [token]."""
+    if not path:
+        return path
+    return SECRET_PATH.sub(lambda m: m.group(1) + "[token]", path)
 
 
 def _ipv6(match: re.Match[str]) -> str:
@@ -167,7 +178,8 @@ class AccessLogger(_GunicornLogger):  # type: ignore[misc,valid-type]
             "message": "request",
             "request_id": headers.get("x-request-id"),
             "method": environ.get("REQUEST_METHOD"),
-            "path": environ.get("PATH_INFO"),  # no query string: it may hold search terms
+            # No query string (it may hold search terms); no token of a mail link.
+            "path": redact_path(environ.get("PATH_INFO")),
             "status": resp.status_code if hasattr(resp, "status_code") else resp.status,
             "bytes": getattr(resp, "sent", None),
             "duration_ms": round(request_time.total_seconds() * 1000, 2),
