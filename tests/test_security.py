@@ -233,3 +233,24 @@ def test_9_a_mail_link_opened_through_gunicorn_leaves_no_token_in_the_access_log
     assert token not in log and token.split(".")[0] not in log and token not in output
     paths = [json.loads(line)["path"] for line in log.splitlines()]
     assert paths.count("/moderate/mail/[token]") == 2
+
+
+# -- 10: one address, another avatar on every site ---------------------------------------------
+
+def test_10_one_address_cannot_be_followed_across_sites_by_its_avatar(actions):
+    actions.site("blog-a", moderation="none")
+    actions.site("blog-b", moderation="none")
+    for site in ("blog-a", "blog-b"):
+        for article in ("first", "second"):
+            assert actions.post(site=site, article=article, email="Ana@Example.org",
+                                body=f"Ana on {site} {article}").status_code == 201
+
+    def avatar(site: str, article: str) -> str:
+        [comment] = actions.thread(site=site, article=article).json["comments"]
+        return str(comment["author"]["avatar"])
+
+    assert avatar("blog-a", "first") == avatar("blog-a", "second")  # one identity per site
+    assert avatar("blog-b", "first") == avatar("blog-b", "second")
+    assert avatar("blog-a", "first") != avatar("blog-b", "first")  # not linkable across sites
+    embedded = actions.client.get("/embed/blog-b/first").text
+    assert avatar("blog-a", "first").rsplit("/", 1)[1] not in embedded

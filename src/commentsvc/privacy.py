@@ -4,6 +4,7 @@
     digest = keys.email_hash("Ana@Example.org")     # HMAC-SHA256, for matching
     token = keys.encrypt("ana@example.org")         # Fernet (AES-CBC + HMAC), for moderators
     keys.decrypt(token)                             # "ana@example.org"
+    keys.avatar_key("ana@example.org", "blog")      # per site: unlinkable across sites
     mask_email("ana@example.org")                   # "a•••@example.org"
     ip_prefix("203.0.113.77")                       # "203.0.113.0/24"
 
@@ -63,9 +64,14 @@ class Keys:
         """Hashes of the address under the current key and every fallback key."""
         return [_hmac(derive_key(s, PURPOSE_EMAIL_HASH), email.casefold()) for s in self.secrets]
 
-    def avatar_key(self, email: str) -> str:
-        """A short keyed digest naming the identicon; reveals nothing about the address."""
-        return _hmac(derive_key(self.secrets[0], PURPOSE_AVATAR), email.casefold())[:20]
+    def avatar_key(self, email: str, site_key: str) -> str:
+        """A short keyed digest naming the identicon; reveals nothing about the address.
+
+        Keyed per site: one address gets another avatar on every site, so the public avatar
+        URLs of two sites cannot be matched to follow a person from one to the other.
+        """
+        key = derive_key(self.secrets[0], PURPOSE_AVATAR + b" site " + site_key.encode())
+        return _hmac(key, email.casefold())[:20]
 
     def ip_hash(self, ip: str) -> str:
         return _hmac(derive_key(self.secrets[0], PURPOSE_IP_HASH), ip)
