@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import time
 import typing as t
@@ -23,7 +24,7 @@ from sqlalchemy import select
 
 from commentsvc import create_app
 from commentsvc.extensions import db
-from commentsvc.logs import redact_path
+from commentsvc.logs import line, redact_path
 from commentsvc.models import Comment, Moderator
 from commentsvc.notify import links
 from tests.conftest import BASE_CONFIG, Actions, truncate_all
@@ -254,3 +255,26 @@ def test_10_one_address_cannot_be_followed_across_sites_by_its_avatar(actions):
     assert avatar("blog-a", "first") != avatar("blog-b", "first")  # not linkable across sites
     embedded = actions.client.get("/embed/blog-b/first").text
     assert avatar("blog-a", "first").rsplit("/", 1)[1] not in embedded
+
+
+# -- 16: the log scrubber scrubs addresses, not look-alikes ------------------------------------
+
+CHROME = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+          "Chrome/120.0.0.0 Safari/537.36")
+
+
+@pytest.mark.parametrize("request_id", ["edge-7f3a9c@lb-2", "req-1234@1701234567.42",
+                                        "a1b2c3d4@web-7:8000"])
+def test_16_chrome_versions_and_request_ids_with_an_at_sign_are_logged_as_they_are(
+        app, capsys, request_id):
+    with app.test_request_context("/x", headers={"X-Request-ID": request_id,
+                                                 "User-Agent": CHROME}):
+        app.preprocess_request()
+        logging.getLogger("commentsvc.test").warning("client %s from %s wrote to %s", CHROME,
+                                                     "203.0.113.9", "ana@example.org")
+        access = json.loads(line({"request_id": request_id, "user_agent": CHROME}))
+    [logged] = [json.loads(x) for x in capsys.readouterr().err.splitlines()
+                if "commentsvc.test" in x]
+    assert logged["request_id"] == request_id and access["request_id"] == request_id
+    assert access["user_agent"] == CHROME
+    assert logged["message"] == f"client {CHROME} from [ip] wrote to [email]"
