@@ -8,25 +8,28 @@ Item 1: forged review sessions during a key rotation; 2: sessions that outlive l
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import re
 import time
 import typing as t
 
+import flask_migrate
 import pytest
 from bench.harness import serve
 from bench.loadtest import request
 from flask import Flask
 from flask.json.tag import TaggedJSONSerializer
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from commentsvc import create_app
 from commentsvc.extensions import db
 from commentsvc.logs import line, redact_path
 from commentsvc.models import Comment, Moderator
 from commentsvc.notify import links
+from commentsvc.privacy import PURPOSE_AVATAR, Keys, derive_key
 from tests.conftest import BASE_CONFIG, Actions, truncate_all
 
 STRONG_KEY = "n3w-rotated-key-Zq8vR2kLx7pT4wY9bC1dF6gH"
@@ -278,3 +281,23 @@ def test_16_chrome_versions_and_request_ids_with_an_at_sign_are_logged_as_they_a
     assert logged["request_id"] == request_id and access["request_id"] == request_id
     assert access["user_agent"] == CHROME
     assert logged["message"] == f"client {CHROME} from [ip] wrote to [email]"
+
+
+def test_10_upgrading_gives_stored_comments_their_per_site_avatar(app, actions):
+    """Comments stored before the change get the per-site key when the migration runs."""
+    actions.site("blog-a", moderation="none")
+    actions.site("blog-b", moderation="none")
+    for site in ("blog-a", "blog-b"):
+        actions.post(site=site, email="ana@example.org", body=f"Ana on {site}")
+    keys = Keys.from_config(app.config)
+    site_agnostic = hmac.new(derive_key(app.config["SECRET_KEY"], PURPOSE_AVATAR),
+                             b"ana@example.org", hashlib.sha256).hexdigest()[:20]
+    with app.app_context():
+        db.session.execute(update(Comment).values(avatar_key=site_agnostic))  # as stored before
+        db.session.commit()
+        flask_migrate.downgrade(revision="0002_sec-1")
+        flask_migrate.upgrade()
+        stored = dict(db.session.execute(
+            select(Comment.body, Comment.avatar_key)).all())
+    assert stored == {"Ana on blog-a": keys.avatar_key("ana@example.org", "blog-a"),
+                      "Ana on blog-b": keys.avatar_key("ana@example.org", "blog-b")}
