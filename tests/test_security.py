@@ -213,6 +213,18 @@ def test_9_redacted_paths(path, logged):
     assert redact_path(path) == logged
 
 
+def test_9_a_mail_link_in_any_log_message_loses_its_token(app, capsys):
+    with app.test_request_context("/x"):
+        logging.getLogger("gunicorn.error").error(
+            "Error handling request %s", "/moderate/mail/eyJjIjo3fQ.Zx-9_aB?x=1")
+        logging.getLogger("commentsvc.test").warning(
+            "sent https://comments.example.org/moderate/mail/eyJjIjo4fQ.Qw-1 to the moderator")
+    err = capsys.readouterr().err
+    assert "eyJjIjo" not in err
+    assert "/moderate/mail/[token]?x=1" in err
+    assert "https://comments.example.org/moderate/mail/[token] to" in err
+
+
 @pytest.mark.slow
 def test_9_a_mail_link_opened_through_gunicorn_leaves_no_token_in_the_access_log(
         app, actions, database_uri):

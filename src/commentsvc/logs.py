@@ -12,7 +12,8 @@ email's domain must end in a top-level domain of letters (a request id `id@edge-
 with `ensure_ascii` escapes every control character, so a value cannot forge a second line.
 gunicorn's access log uses `AccessLogger`, the same format, without the client address, and
 with `redact_path()`: the one-click token of a mail link (/moderate/mail/<token>) is a bearer
-secret, so the log keeps /moderate/mail/[token].
+secret, so the log keeps /moderate/mail/[token] (scrub() does the same in any message, e.g.
+gunicorn's "Error handling request /moderate/mail/...").
 """
 
 from __future__ import annotations
@@ -41,14 +42,18 @@ IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])")
 IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 # "Chrome/120.0.0.0", "Version/17.4.1.2": a product's version, right after its name and "/".
 _PRODUCT_BEFORE = re.compile(r"(?<![/\w])[A-Za-z][\w.-]{0,40}/$")
-# Paths whose tail is a bearer secret: notify/links.py's PATH (mail links), however spelled.
+# Paths whose tail is a bearer secret: notify/links.py's PATH (mail links), however spelled;
+# in a path the whole tail goes, in free text (a URL in an error message) the token.
 SECRET_PATH = re.compile(r"^(/+moderate/+mail/+)[^/].*$", re.IGNORECASE | re.DOTALL)
+SECRET_IN_TEXT = re.compile(r"(/+moderate/+mail/+)[^\s/?#\"'<>]+", re.IGNORECASE)
 # Standard LogRecord attributes; anything else on a record was passed with extra={...}.
 _RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
 def scrub(text: str) -> str:
-    """Replace email and IP addresses in free text; leave look-alikes (versions, ids) alone."""
+    """Replace email and IP addresses and mail-link tokens in free text; leave look-alikes
+    (versions, ids) alone."""
+    text = SECRET_IN_TEXT.sub(r"\1[token]", text)
     text = EMAIL.sub("[email]", text)
     text = IPV4.sub(_ipv4, text)
     return IPV6.sub(_ipv6, text)
