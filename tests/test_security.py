@@ -313,3 +313,71 @@ def test_10_upgrading_gives_stored_comments_their_per_site_avatar(app, actions):
             select(Comment.body, Comment.avatar_key)).all())
     assert stored == {"Ana on blog-a": keys.avatar_key("ana@example.org", "blog-a"),
                       "Ana on blog-b": keys.avatar_key("ana@example.org", "blog-b")}
+
+
+# -- 16: HTML error pages of the API send CSP, X-Frame-Options and nosniff -----------------------
+
+FORM_URL = "/api/v1/sites/demo/articles/hello-world/comments"
+RETURN_TO = "https://blog.example/hello-world/"
+
+
+def form_post(client: t.Any, **fields: str) -> t.Any:
+    data = {"name": "Ana", "email": "ana@example.org", "body": "Hello there",
+            "return_to": RETURN_TO, **fields}
+    return client.post(FORM_URL, data=data, content_type="application/x-www-form-urlencoded")
+
+
+def test_16_html_error_pages_of_form_posts_send_csp_frame_options_and_nosniff(actions):
+    actions.site("demo", "https://blog.example")
+    client = actions.client
+    assert form_post(client).status_code == 303
+    answers = {
+        422: form_post(client, email="not-an-address"),
+        400: form_post(client, return_to="https://evil.example/"),
+        409: form_post(client),  # the same text from the same address again
+        404: client.post("/api/v1/sites/nope/articles/a/comments", data={"body": "x"},
+                         content_type="application/x-www-form-urlencoded"),
+    }
+    for status, answer in answers.items():
+        assert answer.status_code == status and answer.mimetype == "text/html", status
+        csp = answer.headers.get("Content-Security-Policy", "")
+        assert "default-src 'none'" in csp and "script-src" not in csp, status
+        assert "unsafe-inline" not in csp and "form-action 'self'" in csp
+        assert answer.headers.get("X-Content-Type-Options") == "nosniff"
+        assert answer.headers.get("X-Frame-Options") in ("DENY", "SAMEORIGIN")
+    # A page about the site may be framed by the site (its form posts from the embed iframe).
+    assert "frame-ancestors 'self' https://blog.example" in \
+        answers[422].headers["Content-Security-Policy"]
+    # An unknown site: no one.
+    assert "frame-ancestors 'none'" in answers[404].headers["Content-Security-Policy"]
+    assert answers[404].headers["X-Frame-Options"] == "DENY"
+    # JSON errors and pages with their own policy are left as they are.
+    assert "X-Frame-Options" not in actions.post(email="bad").headers
+    review = client.get("/moderate/?status=bogus")
+    assert "script-src 'self'" in review.headers["Content-Security-Policy"]
+
+
+@pytest.mark.browser
+def test_16_the_error_page_keeps_its_styles_under_its_policy(browser, live_server, actions):
+    """The inline styles are allowed by hash: the page looks as before, with no CSP report."""
+    actions.site("demo", "https://blog.example")
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.goto(f"{live_server.url}/healthz")
+        page.evaluate("""([url, back]) => {
+            const f = document.createElement('form'); f.method = 'post'; f.action = url;
+            for (const [k, v] of [['name', 'Ana'], ['email', 'no-at-sign'], ['body', 'Hi'],
+                                  ['return_to', back]]) {
+                const i = document.createElement('input'); i.name = k; i.value = v;
+                f.append(i); }
+            document.body.append(f); f.submit(); }""", [f"{live_server.url}{FORM_URL}", RETURN_TO])
+        page.wait_for_load_state()
+        page.get_by_role("alert").first.wait_for()
+        width = page.evaluate("getComputedStyle(document.body).maxWidth")
+        assert width == "640px"  # body{max-width:40rem} from the page's own <style>
+        assert not [e for e in errors if "Content Security Policy" in e]
+    finally:
+        context.close()
