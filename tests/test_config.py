@@ -86,3 +86,11 @@ def test_a_fallback_list_that_is_not_a_json_list_of_strings_is_refused(monkeypat
     monkeypatch.setenv("COMMENTSVC_SECRET_KEY_FALLBACKS", value)
     with pytest.raises(UnsafeConfig, match="SECRET_KEY_FALLBACKS"):
         create_app({"SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/a.db"})
+
+
+@pytest.mark.parametrize("key", ["SECRET_KEY", "METRICS_TOKEN", "AKISMET_KEY"])
+@pytest.mark.parametrize("value", ["123456789012", "true", "null", "1e5", "[1]"])
+def test_secrets_are_kept_as_the_strings_written(monkeypatch, tmp_path, key, value):
+    monkeypatch.setenv(f"COMMENTSVC_{key}", value)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/a.db"})
+    assert app.config[key] == value

@@ -24,7 +24,8 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ENV_PREFIX = "COMMENTSVC_"
-RAW_STRING_KEYS = ("SECRET_KEY", "SECRET_KEY_FALLBACKS", "METRICS_TOKEN")
+# Secrets, read as written: never JSON-parsed into a number or a boolean.
+RAW_STRING_KEYS = ("SECRET_KEY", "SECRET_KEY_FALLBACKS", "METRICS_TOKEN", "AKISMET_KEY")
 SECRET_MIN_LENGTH = 32
 # Known weak values, compared case-blind: word-list favourites, framework and tutorial keys,
 # and the placeholders of this project's README and examples.
@@ -89,7 +90,7 @@ class UnsafeConfig(RuntimeError):
 
 
 def raw_secrets(config: t.MutableMapping[str, t.Any], environ: t.Mapping[str, str]) -> None:
-    """Take the secrets (SECRET_KEY, its fallbacks, METRICS_TOKEN) as the strings given."""
+    """Take the secrets (SECRET_KEY, its fallbacks, METRICS_TOKEN, AKISMET_KEY) as given."""
     for key in RAW_STRING_KEYS:
         if ENV_PREFIX + key in environ:
             config[key] = environ[ENV_PREFIX + key]
