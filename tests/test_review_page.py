@@ -234,6 +234,27 @@ def test_sessions_expire(app, client, mod):
     assert b"Log in" in client.get("/moderate/").data
 
 
+def test_acting_from_a_page_whose_session_expired_says_so(app, actions, client, mod):
+    cid = actions.post().json["id"]
+    csrf = login(client, mod)
+    with app.app_context():
+        db.session.execute(update(ReviewSession).values(expires_at=utcnow()))
+        db.session.commit()
+    answer = client.post(f"/moderate/comments/{cid}/status",
+                         data={"status": "approved", "csrf_token": csrf},
+                         headers={"Accept": "application/json"})
+    assert answer.status_code == 401 and answer.json["message"].startswith("Your session has ended")
+    assert actions.thread().json["comments"] == []
+    logout = client.post("/moderate/logout", data={"csrf_token": csrf})
+    assert logout.status_code == 303 and b'name="token"' in client.get("/moderate/").data
+
+
+def test_a_forged_logout_is_refused_while_logged_in(client, mod):
+    login(client, mod)
+    assert client.post("/moderate/logout", data={"csrf_token": "forged"}).status_code == 403
+    assert b"Log out" in client.get("/moderate/").data
+
+
 def test_a_login_clears_expired_sessions(app, client, mod):
     login(client, mod)
     with app.app_context():

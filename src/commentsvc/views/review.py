@@ -96,7 +96,12 @@ def _check_csrf() -> None:
     if request.method != "POST":
         return
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    had_session = "sid" in session
     live = live_session()
+    if live is None and request.endpoint == "review.logout":
+        return None  # not logged in: logging out changes nothing, so there is nothing to guard
+    if live is None and had_session and request.endpoint != "review.login":
+        raise Unauthorized("Your session has ended; log in again.")
     expected = live.csrf if live is not None else session.get("csrf") or ""
     if not expected or not hmac.compare_digest(str(sent), str(expected)):
         raise Forbidden("This form has expired or did not come from this page. "
