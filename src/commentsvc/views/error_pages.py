@@ -59,5 +59,6 @@ def secure(response: Response) -> Response:
         f"base-uri 'none'; frame-ancestors {framers}")
     response.headers["X-Frame-Options"] = "SAMEORIGIN" if ancestors else "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    # No Referrer-Policy: no-referrer here: it would make the form's retry send `Origin: null`,
+    # which the submit endpoint's origin check refuses.
     return response
