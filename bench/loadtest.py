@@ -174,7 +174,7 @@ def stored_exactly_once(pg: PrivatePostgres, acknowledged: dict[int, str]) -> di
 def environment(pg: PrivatePostgres, redis: PrivateRedis) -> dict[str, str]:
     return {
         "COMMENTSVC_ENV": "production",
-        "COMMENTSVC_SECRET_KEY": "load-test-secret-key",
+        "COMMENTSVC_SECRET_KEY": "load-test-secret-key-0123456789abcdefghij",
         "COMMENTSVC_SQLALCHEMY_DATABASE_URI": pg.uri,
         "COMMENTSVC_RATELIMIT_STORAGE_URI": redis.uri,
         "COMMENTSVC_TRUSTED_PROXIES": "1",

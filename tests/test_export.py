@@ -75,7 +75,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_threads(filled
         if row["email_cipher"]:
             email = KEYS.decrypt(row["email_cipher"])
             assert row["email_hash"] == KEYS.email_hash(email)
-            assert row["avatar_key"] == KEYS.avatar_key(email)
+            assert row["avatar_key"] == KEYS.avatar_key(email, "blog")
         else:
             assert row["email_hash"] is None
     # Importing the export again, or the original WordPress file, adds nothing.

@@ -95,7 +95,7 @@ def test_isso_sample_keeps_threads_dates_addresses_and_ip_prefixes(blog, app):
     first = by_source[("/2014/test/", "2")]
     assert first["email_hash"] == KEYS.email_hash("test@example.org")  # newline stripped
     assert KEYS.decrypt(first["email_cipher"]) == "test@example.org"
-    assert first["avatar_key"] == KEYS.avatar_key("test@example.org")
+    assert first["avatar_key"] == KEYS.avatar_key("test@example.org", "blog")
     assert first["ip_prefix"] == "82.119.20.0/24" and first["ip_hash"]
     assert first["url"] == "http://example.tld/" and first["name"] == "Ohai"
     # comment_date_gmt wins over the local comment_date; a missing comment_date is fine.

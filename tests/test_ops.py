@@ -67,6 +67,30 @@ def test_log_lines_are_json_with_the_request_id_and_no_address(app, capsys):
     assert not re.search(r"[\x00-\x1f\x7f]", lines[0])
 
 
+@pytest.mark.parametrize("text, scrubbed", [
+    ("ana@example.org wrote", "[email] wrote"),
+    ("from 203.0.113.9:443", "from [ip]:443"),
+    ("http://203.0.113.9/x", "http://[ip]/x"),
+    ("via 2001:db8::1 and ::ffff:10.0.0.1", "via [ip] and ::ffff:[ip]"),
+    ("/users/Ana.B+tag@Mail.Example.co.uk/", "/users/[email]/"),
+    ("ana@exämple.de", "[email]"),
+])
+def test_log_scrubbing_replaces_real_addresses(text, scrubbed):
+    from commentsvc.logs import scrub
+
+    assert scrub(text) == scrubbed
+
+
+@pytest.mark.parametrize("text", [
+    "Chrome/120.0.0.0 Safari/537.36", "Version/17.4.1.2", "id 999.1.2.3", "mac aa:bb:cc:dd:ee:ff",
+    "edge-7f3a9c@lb-2", "build@1701234567.42",
+])
+def test_log_scrubbing_keeps_look_alikes(text):
+    from commentsvc.logs import scrub
+
+    assert scrub(text) == text
+
+
 @pytest.mark.parametrize("text, kept", [
     ("at 06:43:58 on 2026-11-28", "06:43:58"),
     ("comment 12345 approved", "12345"),

@@ -25,7 +25,7 @@ def test_email_hash_is_keyed_case_blind_and_not_a_plain_digest():
     plain = {getattr(hashlib, name)(b"ana@example.org").hexdigest() for name in
              ("md5", "sha1", "sha256")}
     assert digest not in plain
-    assert keys.avatar_key("ana@example.org") not in digest  # another purpose, another key
+    assert keys.avatar_key("ana@example.org", "demo") not in digest  # another purpose, another key
     assert keys.ip_hash("ana@example.org") != digest
 
 

@@ -154,7 +154,7 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
         author_url=sub.url,
         email_hash=email_hash,
         email_cipher=k.encrypt(sub.email),
-        avatar_key=k.avatar_key(sub.email),
+        avatar_key=k.avatar_key(sub.email, site.key),
         ip_prefix=prefix,
         ip_hash=ip_hash,
         user_agent=(client.user_agent or "")[:200] or None,

@@ -2,17 +2,44 @@
 
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("COMMENTSVC")   # COMMENTSVC_FLOOD_SECONDS=30 ...
-    finish_config(app)                           # secret key, database URI, engine options
+    raw_secrets(app.config, os.environ)          # secrets as given: never numbers or booleans
+    normalise_secrets(app.config)                # SECRET_KEY_FALLBACKS: always a list of str
     check_production(app.config)                 # refuse unsafe production settings
+    finish_config(app)                           # secret key, database URI, engine options
+
+Secrets are strings. `from_prefixed_env` parses every value as JSON, which turns a digit-only
+key into an int and `true` into a bool, so SECRET_KEY and SECRET_KEY_FALLBACKS are read again
+from the environment as they were written. A fallback list is JSON (`["old-1", "old-2"]`);
+any other value is one key. The list is normalised here once, so Flask's session signer and
+privacy.Keys see the same keys (a plain string is never taken as a list of characters).
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import secrets
 import typing as t
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+ENV_PREFIX = "COMMENTSVC_"
+# Secrets, read as written: never JSON-parsed into a number or a boolean.
+RAW_STRING_KEYS = ("SECRET_KEY", "SECRET_KEY_FALLBACKS", "METRICS_TOKEN", "AKISMET_KEY")
+SECRET_MIN_LENGTH = 32
+# Known weak values, compared case-blind: word-list favourites, framework and tutorial keys,
+# and the placeholders of this project's README and examples.
+WEAK_SECRETS = frozenset({
+    "changeme", "change-me", "change_me", "change me", "changeit", "changethis",
+    "change-this-secret", "replace-me", "replaceme", "secret", "secret-key", "secret_key",
+    "secretkey", "mysecret", "supersecret", "password", "passw0rd", "p@ssw0rd", "admin",
+    "letmein", "qwerty", "123456", "12345678", "default", "insecure", "dev", "devkey",
+    "dev-key", "development", "development-key", "development key", "test", "testing",
+    "test-key", "key", "x", "...", "<secret>", "your-secret-key", "your_secret_key",
+    "your-secret-key-here", "django-insecure", "you-will-never-guess", "flask-insecure",
+    "commentsvc", "commentsvc-secret",
+    "please-change-me-to-a-long-random-value",
+})
 
 DEFAULTS: dict[str, t.Any] = {
     "ENV": "development",
@@ -47,6 +74,9 @@ DEFAULTS: dict[str, t.Any] = {
     "DATABASE_CONNECT_TIMEOUT": 5,
     # The service's public address, e.g. https://comments.example.org, for links in mail.
     "PUBLIC_URL": None,
+    "REVIEW_SESSION_SECONDS": 12 * 3600,  # a review-page login lasts this long
+    # /metrics wants `Authorization: Bearer <METRICS_TOKEN>`; unset in production: 404.
+    "METRICS_TOKEN": None,
     "MIGRATIONS_DIR": None,  # None: the repository's migrations/ folder
     # Bytes of serialised thread pages kept per worker (LRU keyed by ETag, bounded by size).
     "THREAD_CACHE_BYTES": 32 * 1024 * 1024,
@@ -58,6 +88,59 @@ DEFAULTS: dict[str, t.Any] = {
 
 class UnsafeConfig(RuntimeError):
     """The configuration must not be used to serve production traffic."""
+
+
+def raw_secrets(config: t.MutableMapping[str, t.Any], environ: t.Mapping[str, str]) -> None:
+    """Take the secrets (SECRET_KEY, its fallbacks, METRICS_TOKEN, AKISMET_KEY) as given."""
+    for key in RAW_STRING_KEYS:
+        if ENV_PREFIX + key in environ:
+            config[key] = environ[ENV_PREFIX + key]
+
+
+def fallback_keys(value: t.Any) -> list[str]:
+    """SECRET_KEY_FALLBACKS as a list: a JSON list, one key as a string, or a list already.
+
+    :raises UnsafeConfig: a value that starts like a JSON list but is not a list of strings.
+    """
+    if value is None or value == "":
+        return []
+    if isinstance(value, bytes):
+        value = value.decode()
+    if isinstance(value, str):
+        if not value.lstrip().startswith("["):
+            return [value]
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise UnsafeConfig("COMMENTSVC_SECRET_KEY_FALLBACKS starts with '[' but is not a "
+                               "JSON list; give a JSON list of strings or one key") from None
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise UnsafeConfig("COMMENTSVC_SECRET_KEY_FALLBACKS must be a JSON list of strings")
+    if isinstance(value, (list, tuple)):
+        return [v.decode() if isinstance(v, bytes) else str(v) for v in value if v]
+    return [str(value)]
+
+
+def normalise_secrets(config: t.MutableMapping[str, t.Any]) -> None:
+    """Make SECRET_KEY a string (or None) and SECRET_KEY_FALLBACKS a list of strings, once."""
+    key = config.get("SECRET_KEY")
+    if isinstance(key, bytes):
+        key = key.decode()
+    config["SECRET_KEY"] = str(key) if key is not None and key != "" else None
+    config["SECRET_KEY_FALLBACKS"] = fallback_keys(config.get("SECRET_KEY_FALLBACKS"))
+    token = config.get("METRICS_TOKEN")
+    config["METRICS_TOKEN"] = str(token) if token is not None and token != "" else None
+
+
+def weak_secret(value: str | None) -> str | None:
+    """Why a secret is too weak for production, or None when it is not."""
+    if not value:
+        return "it is empty"
+    if len(value) < SECRET_MIN_LENGTH:
+        return f"it is shorter than {SECRET_MIN_LENGTH} characters"
+    if value.strip().casefold() in WEAK_SECRETS:
+        return "it is a well-known example value"
+    return None
 
 
 def finish_config(app: t.Any) -> None:
@@ -92,8 +175,16 @@ def check_production(config: t.Mapping[str, t.Any]) -> None:
     if config.get("ENV") != "production":
         return
     problems = []
-    if not config.get("SECRET_KEY"):
+    secret = config.get("SECRET_KEY")
+    if not secret:
         problems.append("COMMENTSVC_SECRET_KEY must be set")
+    elif (why := weak_secret(str(secret))) is not None:
+        problems.append(f"COMMENTSVC_SECRET_KEY is too weak ({why}); make one with "
+                        "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'")
+    for old in fallback_keys(config.get("SECRET_KEY_FALLBACKS")):
+        if weak_secret(old) is not None:  # still accepted: it is how a weak key is rotated out
+            logging.getLogger(__name__).warning(
+                "a key in SECRET_KEY_FALLBACKS is weak; drop it once its data has moved on")
     if str(config.get("SQLALCHEMY_DATABASE_URI") or "sqlite").startswith("sqlite"):
         problems.append("COMMENTSVC_SQLALCHEMY_DATABASE_URI must name PostgreSQL, not SQLite")
     if str(config.get("RATELIMIT_STORAGE_URI", "memory://")).startswith("memory://"):

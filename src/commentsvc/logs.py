@@ -6,14 +6,20 @@
     #  "request_id": "5f0c..."}
 
 Every line passes through `scrub()`: email and IP addresses become `[email]` and `[ip]`, so a
-value that slipped into a message (an article key, an exception text) never leaks one. JSON
+value that slipped into a message (an article key, an exception text) never leaks one. Only
+real addresses: an IP must parse as one and not be a product version (`Chrome/120.0.0.0`), an
+email's domain must end in a top-level domain of letters (a request id `id@edge-2` stays). JSON
 with `ensure_ascii` escapes every control character, so a value cannot forge a second line.
-gunicorn's access log uses `AccessLogger`, the same format, without the client address.
+gunicorn's access log uses `AccessLogger`, the same format, without the client address, and
+with `redact_path()`: the one-click token of a mail link (/moderate/mail/<token>) is a bearer
+secret, so the log keeps /moderate/mail/[token] (scrub() does the same in any message, e.g.
+gunicorn's "Error handling request /moderate/mail/...").
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import logging
 import re
@@ -27,25 +33,60 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # A caller's id is kept when it is short and plain, so it can be searched for across services.
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{8,128}$")
 
-EMAIL = re.compile(r"[^\s@<>\"'(),;:]+@[^\s@<>\"'(),;:]+\.[^\s@<>\"'(),;:]+")
+# An address is local@domain where the domain is dotted labels ending in a top-level domain
+# of letters (or an IDN's xn--): "id-7f3a@edge-2" or "build@1701.42" are ids, not addresses.
+_LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
+EMAIL = re.compile(r"[^\s@<>\"'(),;:/\[\]]+@(?:" + _LABEL + r"\.)+(?:[^\W\d_]{2,63}|xn--[\w-]+)"
+                   r"(?![\w-])")
 IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])")
 IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
+# "Chrome/120.0.0.0", "Version/17.4.1.2": a product's version, right after its name and "/".
+_PRODUCT_BEFORE = re.compile(r"(?<![/\w])[A-Za-z][\w.-]{0,40}/$")
+# Paths whose tail is a bearer secret: notify/links.py's PATH (mail links), however spelled;
+# in a path the whole tail goes, in free text (a URL in an error message) the token.
+SECRET_PATH = re.compile(r"^(/+moderate/+mail/+)[^/].*$", re.IGNORECASE | re.DOTALL)
+SECRET_IN_TEXT = re.compile(r"(/+moderate/+mail/+)[^\s/?#\"'<>]+", re.IGNORECASE)
 # Standard LogRecord attributes; anything else on a record was passed with extra={...}.
 _RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
 def scrub(text: str) -> str:
-    """Replace email and IP addresses in free text."""
+    """Replace email and IP addresses and mail-link tokens in free text; leave look-alikes
+    (versions, ids) alone."""
+    text = SECRET_IN_TEXT.sub(r"\1[token]", text)
     text = EMAIL.sub("[email]", text)
-    text = IPV4.sub("[ip]", text)
+    text = IPV4.sub(_ipv4, text)
     return IPV6.sub(_ipv6, text)
+
+
+def _ipv4(match: re.Match[str]) -> str:
+    found = match.group(0)
+    if not _is_ip(found):
+        return found  # 999.1.2.3 is no address
+    before = match.string[max(0, match.start() - 42):match.start()]
+    return found if _PRODUCT_BEFORE.search(before) else "[ip]"
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def redact_path(path: str | None) -> str | None:
+    """The path with any token a link carries replaced by [token]."""
+    if not path:
+        return path
+    return SECRET_PATH.sub(lambda m: m.group(1) + "[token]", path)
 
 
 def _ipv6(match: re.Match[str]) -> str:
     # "::" or five colons: an address, not a time of day such as 06:43:58.
     found = match.group(0)
     is_address = ("::" in found and len(found) > 2) or found.count(":") >= 5
-    return "[ip]" if is_address else found
+    return "[ip]" if is_address and _is_ip(found) else found
 
 
 def _clean(value: t.Any) -> t.Any:
@@ -167,7 +208,8 @@ class AccessLogger(_GunicornLogger):  # type: ignore[misc,valid-type]
             "message": "request",
             "request_id": headers.get("x-request-id"),
             "method": environ.get("REQUEST_METHOD"),
-            "path": environ.get("PATH_INFO"),  # no query string: it may hold search terms
+            # No query string (it may hold search terms); no token of a mail link.
+            "path": redact_path(environ.get("PATH_INFO")),
             "status": resp.status_code if hasattr(resp, "status_code") else resp.status,
             "bytes": getattr(resp, "sent", None),
             "duration_ms": round(request_time.total_seconds() * 1000, 2),

@@ -3,6 +3,11 @@
     metrics.init_app(app)                 # latency per endpoint, moderation actions
     metrics.submission(comment.status)    # in the submit view
     body, content_type = metrics.render() # the /metrics answer
+    metrics.scrape_access(request.headers.get("Authorization"))  # "open", "denied", "hidden"
+
+/metrics tells more than the public answers do (a submission answered as pending counts as
+spam), so with METRICS_TOKEN set a scrape needs `Authorization: Bearer <token>` (compared in
+constant time); with ENV=production and no METRICS_TOKEN the endpoint answers 404.
 
 Under gunicorn, set PROMETHEUS_MULTIPROC_DIR to an empty directory: each worker writes its
 counters there and a scrape of any worker adds them up (gunicorn_conf marks dead workers).
@@ -12,12 +17,13 @@ at scrape time, so they are the same whichever worker answers.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 import time
 import typing as t
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -53,6 +59,19 @@ LATENCY = Histogram(
     ["endpoint", "method"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+
+
+def scrape_access(authorization: str | None) -> t.Literal["open", "denied", "hidden"]:
+    """Whether a scrape with this Authorization header may read the metrics."""
+    token = current_app.config.get("METRICS_TOKEN")
+    if not token:
+        return "hidden" if current_app.config.get("ENV") == "production" else "open"
+    scheme, _, given = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return "denied"
+    same = hmac.compare_digest(given.strip().encode("utf-8", "surrogatepass"),
+                               str(token).encode("utf-8", "surrogatepass"))
+    return "open" if same else "denied"
 
 
 def submission(status: str) -> None:

@@ -268,3 +268,18 @@ class UsedFormToken(db.Model):  # type: ignore[name-defined]
 
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     used_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReviewSession(db.Model):  # type: ignore[name-defined]
+    """A moderator logged in on the review page. The cookie holds a random id; only its
+    SHA-256 is stored, so a copy of this table opens no session."""
+
+    __tablename__ = "review_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    moderator_id: Mapped[int] = mapped_column(
+        ForeignKey("moderators.id", ondelete="CASCADE"), index=True
+    )
+    csrf: Mapped[str] = mapped_column(String(64))  # the forms' token for this session
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

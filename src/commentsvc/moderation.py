@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
-from . import notify, sites
+from . import notify, review_sessions, sites
 from .comments import article_for, bump_article, fingerprint
 from .errors import BadRequest, Duplicate, Forbidden, InvalidTransition, NotFound
 from .extensions import db
@@ -88,6 +88,7 @@ def revoke_moderator(name: str) -> bool:
     if moderator is None:
         return False
     moderator.revoked_at = utcnow()
+    review_sessions.forget_moderator(moderator.id)  # logged-in review pages end too
     db.session.commit()
     return True
 

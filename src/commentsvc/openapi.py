@@ -247,8 +247,12 @@ def _public_paths() -> J:
             "200": json_answer("Ready.", ref("Readiness")),
             "503": json_answer("Names what is unreachable.", ref("Readiness"),
                                {"Retry-After": {"schema": INT}})})},
-        "/metrics": {"get": op("Prometheus metrics, summed over every worker.", "ops", {
-            "200": other("text/plain", "Prometheus text format 0.0.4.")})},
+        "/metrics": {"get": op("Prometheus metrics, summed over every worker. With METRICS_TOKEN "
+                               "set, send `Authorization: Bearer <METRICS_TOKEN>`.", "ops", {
+            "200": other("text/plain", "Prometheus text format 0.0.4."),
+            "401": json_answer("METRICS_TOKEN is set and the request does not carry it.",
+                               ref("Error")),
+            "404": json_answer("ENV=production and no METRICS_TOKEN is set.", ref("Error"))})},
         "/openapi.json": {"get": op("This document.", "ops", {
             "200": json_answer("OpenAPI 3.1.", {"type": "object"})})},
     }

@@ -3,7 +3,7 @@
     k = keys()                                      # Keys.from_config(current_app.config)
     k.email_hash("ana@example.org")                 # HMAC-SHA256, for matching (email_hashes:
                                                     #   one per key, for rotation)
-    k.avatar_key("ana@example.org")                 # the public avatar seed, not the hash
+    k.avatar_key("ana@example.org", "blog")         # per site: unlinkable across sites
     k.ip_hash("203.0.113.77"); k.token_hash(token)  # keyed digests kept instead of the value
     cipher = k.encrypt("ana@example.org")           # Fernet (AES-CBC + HMAC), for moderators
     k.decrypt(cipher)                               # "ana@example.org" (None if unreadable)
@@ -34,6 +34,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from itsdangerous import URLSafeSerializer
 
+from .config import fallback_keys
+
 PURPOSE_EMAIL_HASH = b"commentsvc email hash v1"
 PURPOSE_EMAIL_CIPHER = b"commentsvc email encryption v1"
 PURPOSE_AVATAR = b"commentsvc avatar v1"
@@ -57,10 +59,8 @@ class Keys:
 
     @classmethod
     def from_config(cls, config: t.Mapping[str, t.Any]) -> Keys:
-        fallbacks = config.get("SECRET_KEY_FALLBACKS") or ()
-        if isinstance(fallbacks, str | bytes):  # one key given as a plain environment string
-            fallbacks = (fallbacks,)
-        return cls((config["SECRET_KEY"], *fallbacks))
+        # Normalised at load already; again here for mappings that never went through it.
+        return cls((str(config["SECRET_KEY"]), *fallback_keys(config.get("SECRET_KEY_FALLBACKS"))))
 
     def email_hash(self, email: str) -> str:
         """Keyed hash of a normalised address (current key)."""
@@ -70,9 +70,14 @@ class Keys:
         """Hashes of the address under the current key and every fallback key."""
         return [_hmac(derive_key(s, PURPOSE_EMAIL_HASH), email.casefold()) for s in self.secrets]
 
-    def avatar_key(self, email: str) -> str:
-        """A short keyed digest naming the identicon; reveals nothing about the address."""
-        return _hmac(derive_key(self.secrets[0], PURPOSE_AVATAR), email.casefold())[:20]
+    def avatar_key(self, email: str, site_key: str) -> str:
+        """A short keyed digest naming the identicon; reveals nothing about the address.
+
+        Keyed per site: one address gets another avatar on every site, so the public avatar
+        URLs of two sites cannot be matched to follow a person from one to the other.
+        """
+        key = derive_key(self.secrets[0], PURPOSE_AVATAR + b" site " + site_key.encode())
+        return _hmac(key, email.casefold())[:20]
 
     def ip_hash(self, ip: str) -> str:
         return _hmac(derive_key(self.secrets[0], PURPOSE_IP_HASH), ip)

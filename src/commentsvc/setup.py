@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import typing as t
 
 from flask import Flask
@@ -12,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cache, logs, metrics
 from .cli import register_commands
-from .config import DEFAULTS, check_production, finish_config
+from .config import DEFAULTS, check_production, finish_config, normalise_secrets, raw_secrets
 from .errors import register_error_handlers
 from .extensions import CookieSessionOnDemand, db, limiter, migrate
 from .validation import typed_form_values
@@ -23,8 +24,10 @@ def configure(app: Flask, test_config: t.Mapping[str, t.Any] | None) -> None:
     app.config.from_mapping(DEFAULTS)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config.from_prefixed_env("COMMENTSVC")
+    raw_secrets(app.config, os.environ)
     if test_config:
         app.config.update(test_config)
+    normalise_secrets(app.config)
     check_production(app.config)
     finish_config(app)
 

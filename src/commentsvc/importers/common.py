@@ -157,7 +157,7 @@ class Store:
             if len(self.identities) > 50_000:
                 self.identities.clear()
             found = self.identities[email] = (k.email_hash(email), k.encrypt(email),
-                                              k.avatar_key(email))
+                                              k.avatar_key(email, self.site.key))
         return found
 
     def add(self, rec: Record) -> None:

@@ -7,6 +7,7 @@ from werkzeug.routing import IntegerConverter, PathConverter
 
 from ..errors import error_pages
 from . import actions, api, embed, moderation, ops, review
+from .error_headers import secure as secure_error_pages
 
 
 class ArticleKeyConverter(PathConverter):
@@ -39,3 +40,4 @@ def register_blueprints(app: Flask) -> None:
     # Page blueprints: their errors are HTML pages (the API's are JSON unless a form posted).
     error_pages(embed.bp)
     error_pages(review.bp, "review_error.html", context=review.error_context, json_if_asked=True)
+    app.after_request(secure_error_pages)  # CSP, X-Frame-Options, nosniff on HTML error pages

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import typing as t
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, abort, request
 
 from .. import metrics, openapi
+from ..errors import Unauthorized
 from ..extensions import limiter
 from ..health import check_database, check_rate_limit_storage
 
@@ -29,6 +30,11 @@ def readyz() -> t.Any:
 
 @bp.get("/metrics")
 def prometheus_metrics() -> t.Any:
+    access = metrics.scrape_access(request.headers.get("Authorization"))
+    if access == "hidden":
+        abort(404)  # production without METRICS_TOKEN: as if there were no such page
+    if access == "denied":
+        raise Unauthorized("/metrics needs Authorization: Bearer <METRICS_TOKEN>.")
     body, content_type = metrics.render()
     return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
 

@@ -1,10 +1,14 @@
 """The moderators' review page at /moderate/: token login, a session cookie, CSRF-checked forms.
 
     GET  /moderate/?status=pending&site=demo    the queue as cards (or the login form)
-    POST /moderate/login                        token -> session cookie (HttpOnly, SameSite=Strict)
+    POST /moderate/login                        token -> session cookie (HttpOnly, SameSite=Lax)
     POST /moderate/comments/7/status            status=approved (JSON for fetch, else 303 back)
 
-Every POST carries the session's CSRF token (form field `csrf_token` or header `X-CSRF-Token`).
+Sessions are stored server side (review_sessions.py): after login the cookie holds only a
+random id, so logout and `moderator revoke` end the session at once. SameSite=Lax, not
+Strict, so the "Open the review page" link in a notification mail arrives logged in; every
+POST carries the session's CSRF token (form field `csrf_token` or header `X-CSRF-Token`).
+Before login the signed cookie holds only the login form's CSRF token.
 The page never holds the bearer token: it acts through these routes, which call moderation.py.
 """
 
@@ -28,7 +32,7 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 
-from .. import clock, moderation, serialize
+from .. import clock, moderation, review_sessions, serialize
 from ..errors import Forbidden, Unauthorized, asks_json
 from ..extensions import limiter
 from ..models import Moderator
@@ -41,19 +45,19 @@ TABS = ("pending", "spam", "approved", "rejected")
 LABELS = {"pending": "Pending", "spam": "Spam", "approved": "Approved", "rejected": "Rejected"}
 VERBS = {"approved": "Approve", "spam": "Spam", "rejected": "Reject", "pending": "Unpublish"}
 PAGE_SIZE = 25
-SESSION_SECONDS = 12 * 3600
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
 @bp.record_once
 def _cookie_settings(state: BlueprintSetupState) -> None:
-    """Send the session cookie only with same-site requests, and over HTTPS in production."""
+    """HttpOnly; SameSite=Lax (a mail link arrives logged in); HTTPS-only when served so."""
     app = state.app
     if app.config.get("SESSION_COOKIE_SAMESITE") is None:
-        app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
-    if app.config.get("ENV") == "production":
+    public_url = str(app.config.get("PUBLIC_URL") or "")
+    if app.config.get("ENV") == "production" or public_url.startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
 
 
@@ -67,8 +71,21 @@ def _headers(response: Response) -> Response:
     return response
 
 
+def live_session() -> review_sessions.LiveSession | None:
+    """The request's logged-in session, looked up once; a dead id is dropped from the cookie."""
+    if "review_session" not in g:
+        sid = session.get("sid")
+        g.review_session = review_sessions.find(sid) if sid else None
+        if sid and g.review_session is None:
+            session.pop("sid", None)
+    return t.cast("review_sessions.LiveSession | None", g.review_session)
+
+
 def csrf_token() -> str:
-    """This session's CSRF token (the session cookie is signed, so the token cannot be forged)."""
+    """This session's CSRF token: the stored session's, or before login the signed cookie's."""
+    live = live_session()
+    if live is not None:
+        return live.csrf
     if "csrf" not in session:
         session["csrf"] = secrets.token_urlsafe(32)
     return str(session["csrf"])
@@ -79,17 +96,21 @@ def _check_csrf() -> None:
     if request.method != "POST":
         return
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
-    expected = session.get("csrf") or ""
+    had_session = "sid" in session
+    live = live_session()
+    if live is None and request.endpoint == "review.logout":
+        return None  # not logged in: logging out changes nothing, so there is nothing to guard
+    if live is None and had_session and request.endpoint != "review.login":
+        raise Unauthorized("Your session has ended; log in again.")
+    expected = live.csrf if live is not None else session.get("csrf") or ""
     if not expected or not hmac.compare_digest(str(sent), str(expected)):
         raise Forbidden("This form has expired or did not come from this page. "
                         "Reload the page and try again.")
 
 
 def current_moderator() -> Moderator | None:
-    started = session.get("at")
-    if not isinstance(started, int | float) or clock.timestamp() - started > SESSION_SECONDS:
-        return None
-    return moderation.moderator_by_token_hash(str(session.get("mod") or ""))
+    live = live_session()
+    return live.moderator if live is not None else None
 
 
 def login_required(view: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
@@ -160,10 +181,11 @@ def login() -> t.Any:
     if moderator is None:
         return render_template("review_login.html", csrf=csrf_token(),
                                error="That token is not valid. Check it and try again."), 401
-    session.clear()  # a new session id and CSRF token: nothing from before the login survives
-    session["mod"] = moderator.token_hash
-    session["at"] = int(clock.timestamp())
-    csrf_token()
+    review_sessions.end(session.get("sid"))  # a login replaces any session this browser had
+    opened = review_sessions.start(moderator)
+    session.clear()  # a new id and CSRF token: nothing from before the login survives
+    session["sid"] = opened.id
+    g.pop("review_session", None)
     return redirect(url_for(".index"), 303)
 
 
@@ -174,6 +196,7 @@ def login_form() -> t.Any:
 
 @bp.post("/logout")
 def logout() -> t.Any:
+    review_sessions.end(session.get("sid"))  # the old cookie opens nothing, wherever it is
     session.clear()
     return redirect(url_for(".index"), 303)
 
