@@ -180,7 +180,9 @@ def erase(address: str) -> None:
     """Erase every comment of one address; replies by others stay, moved up a level."""
     result = retention.erase_person(address)
     click.echo(f"erased {result.erased} comment{'' if result.erased == 1 else 's'}; "
-               f"{result.reattached} repl{'y' if result.reattached == 1 else 'ies'} kept")
+               f"{result.reattached} repl{'y' if result.reattached == 1 else 'ies'} kept; "
+               f"{result.subscriptions} subscription{'' if result.subscriptions == 1 else 's'} "
+               "removed")
 
 
 def register_commands(app: Flask) -> None:
@@ -252,12 +254,13 @@ def worker(once: bool) -> None:
               help="Put a given-up message back in line (after fixing its cause).")
 def outbox_command(retry_ids: tuple[int, ...]) -> None:
     """Show the notification outbox: counts, and the messages pending or given up."""
-    from .notify import outbox
+    from .notify import outbox, reader
 
     if retry_ids:
         click.echo(f"{outbox.retry_failed(retry_ids)} message(s) queued again")
     s = outbox.summary()
-    click.echo(f"pending {s.pending}  failed {s.failed}  sent {s.sent}")
+    click.echo(f"pending {s.pending}  failed {s.failed}  sent {s.sent}  "
+               f"stopped addresses {reader.stopped_count()}")
     for row in s.rows:
         state = "failed" if row.failed_at else "pending"
         when = (row.failed_at or row.next_attempt_at).strftime("%Y-%m-%d %H:%M:%S")
@@ -319,17 +322,20 @@ def purge(days: int) -> None:
               help="How deep replies nest.")
 @click.option("--webhook-url", default=None, help="Where to post moderation events ('' clears).")
 @click.option("--moderation", "mode", type=click.Choice(MODERATION_MODES), default=None)
+@click.option("--reader-notifications", "reader", type=click.Choice(["on", "off"]), default=None,
+              help="Let readers subscribe to follow-up comments by email (needs SMTP_URL).")
 def site_set(key: str, max_links: int | None, disallowed: tuple[str, ...],
              moderation_words: tuple[str, ...], emails: tuple[str, ...],
              prefixes: tuple[str, ...], close_after_days: int | None, max_depth: int | None,
-             webhook_url: str | None, mode: str | None) -> None:
+             webhook_url: str | None, mode: str | None, reader: str | None) -> None:
     """Set a site's abuse rules and options; word and block lists replace the old ones."""
     try:
         site = sites.configure(
             key, max_links=max_links, disallowed_words=disallowed or None,
             moderation_words=moderation_words or None, blocked_emails=emails or None,
             blocked_ip_prefixes=prefixes or None, close_after_days=close_after_days,
-            max_depth=max_depth, webhook_url=webhook_url, moderation=mode)
+            max_depth=max_depth, webhook_url=webhook_url, moderation=mode,
+            reader_notifications=None if reader is None else reader == "on")
     except ApiError as e:  # NotFound, InvalidSetting
         raise click.UsageError(e.message) from None
     click.echo(f"site {site.key}: max_links={site.max_links} "
@@ -338,7 +344,8 @@ def site_set(key: str, max_links: int | None, disallowed: tuple[str, ...],
                f"blocked_emails={len(site.blocked_emails or [])} "
                f"blocked_ip_prefixes={','.join(site.blocked_ip_prefixes or []) or '-'} "
                f"close_after_days={site.close_after_days or '-'} max_depth={site.max_depth} "
-               f"webhook_url={site.webhook_url or '-'} moderation={site.moderation}")
+               f"webhook_url={site.webhook_url or '-'} moderation={site.moderation} "
+               f"reader_notifications={'on' if site.reader_notifications else 'off'}")
 
 
 def register_abuse_commands(app: Flask) -> None:

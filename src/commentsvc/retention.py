@@ -1,7 +1,7 @@
 """Removing comments for good: purging old spam, erasing everything one person wrote.
 
     purge_spam(days=30)                      # how many spam comments went
-    erase_person("ana@example.org")          # Erasure(erased=3, reattached=1)
+    erase_person("ana@example.org")          # Erasure(erased=3, reattached=1, subscriptions=2)
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, select
 
+from . import subscriptions
 from .comments import bump_article
 from .extensions import db
 from .models import Comment, ModerationEvent, utcnow
@@ -32,6 +33,7 @@ def purge_spam(days: int, now: dt.datetime | None = None) -> int:
 class Erasure:
     erased: int  # comments removed
     reattached: int  # replies of other people moved up to the erased comment's parent
+    subscriptions: int = 0  # reader-mail subscriptions removed with the address
 
 
 def normalize_email(address: str) -> str:
@@ -50,9 +52,11 @@ def erase_person(address: str, actor: str = "cli") -> Erasure:
     comment records the erasure (without the address).
     """
     hashes = keys().email_hashes(normalize_email(address))
+    unsubscribed = subscriptions.erase(hashes)
     doomed = list(db.session.scalars(select(Comment).where(Comment.email_hash.in_(hashes))))
     if not doomed:
-        return Erasure(0, 0)
+        db.session.commit()
+        return Erasure(0, 0, unsubscribed)
     doomed_ids = {c.id for c in doomed}
     parent_of = {c.id: c.parent_id for c in doomed}
 
@@ -83,4 +87,4 @@ def erase_person(address: str, actor: str = "cli") -> Erasure:
     for article_id, delta in touched.items():
         bump_article(article_id, delta)
     db.session.commit()
-    return Erasure(len(doomed), len(replies))
+    return Erasure(len(doomed), len(replies), unsubscribed)

@@ -23,7 +23,7 @@ from flask import Request, current_app
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .errors import BadRequest, UnsupportedMediaType, ValidationFailed, shown
-from .models import BODY_MAX, EMAIL_MAX, NAME_MAX, URL_MAX
+from .models import BODY_MAX, EMAIL_MAX, NAME_MAX, SUBSCRIPTION_SCOPES, URL_MAX
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 JSON_TYPE = "application/json"
@@ -59,6 +59,7 @@ class Submission:
     honeypot: str
     return_to: str | None
     is_form: bool
+    notify: str | None = None  # reader mail: "replies" or "all" (subscriptions.py)
 
 
 @dataclass(frozen=True)
@@ -256,6 +257,7 @@ def validate_submission(body: Body) -> Submission:
         except ValueError as e:
             fields["url"] = str(e)
     parent_id = _parent_id(data.get("parent_id"), fields)
+    notify = _notify(data.get("notify"), fields)
     opaque = {name: _opaque(data.get(name), name, fields)
               for name in ("form_token", "fax", "return_to")}
     if fields:
@@ -270,6 +272,7 @@ def validate_submission(body: Body) -> Submission:
         honeypot=opaque["fax"] or "",
         return_to=opaque["return_to"] if body.is_form else None,
         is_form=body.is_form,
+        notify=notify,
     )
 
 
@@ -290,6 +293,16 @@ def _parent_id(value: t.Any, fields: dict[str, str]) -> int | None:
     if isinstance(value, int) and 0 < value < 2**63:
         return value
     fields["parent_id"] = "must be a comment id (a whole number)"
+    return None
+
+
+def _notify(value: t.Any, fields: dict[str, str]) -> str | None:
+    """The reader-mail choice: absent, null or "" for none; else "replies" or "all"."""
+    if value is None or value == "":
+        return None
+    if value in SUBSCRIPTION_SCOPES:
+        return str(value)
+    fields["notify"] = "must be replies or all"
     return None
 
 

@@ -25,7 +25,7 @@ class RowIdConverter(IntegerConverter):
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import actions, api, embed, moderation, ops, review
+    from . import actions, api, embed, moderation, ops, review, subscriptions
 
     app.url_map.converters["article"] = ArticleKeyConverter
     app.url_map.converters["int"] = RowIdConverter
@@ -35,3 +35,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ops.bp)
     app.register_blueprint(review.bp)  # the moderators' review page
     app.register_blueprint(actions.bp)  # one-click links in moderator mail
+    app.register_blueprint(subscriptions.bp)  # links in reader mail

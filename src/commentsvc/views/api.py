@@ -110,7 +110,8 @@ def submit(site: str, article: str) -> t.Any:
             body.data.get("return_to"), sites.get(site).origins, own_origins()
         )
     sub = validate_submission(body)
-    client = comments.Client(ip=request.remote_addr, user_agent=request.user_agent.string)
+    client = comments.Client(ip=request.remote_addr, user_agent=request.user_agent.string,
+                             lang=request.accept_languages.best)
     comment, edit_token = comments.submit(site, article, sub, client)
     metrics.submission(comment.status)
     if return_to is not None:
