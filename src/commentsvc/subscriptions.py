@@ -7,6 +7,7 @@
     page = manage(token)                # the address's subscriptions on that site
     unsubscribe_from(token, subscription_id | None)  # one, or all; commits
     erase(email_hashes)                 # `erase --email`; the caller commits
+    scopes_by_comment(site_id)          # `export --with-emails`
 
 One `Confirmation` row per address per site holds the encrypted address and when it was
 confirmed; one confirmation covers every later subscription there. Unconfirmed subscriptions
@@ -176,6 +177,18 @@ def unsubscribe_from(token: str, subscription_id: int | None) -> Listing:
     db.session.execute(query)
     db.session.commit()
     return _listing(confirmation_id)
+
+
+def scopes_by_comment(site_id: int) -> dict[int, str]:
+    """The confirmed subscription each comment's author made with it ("all" beats "replies")."""
+    found: dict[int, str] = {}
+    for comment_id, scope in db.session.execute(
+            select(Subscription.comment_id, Subscription.scope)
+            .where(Subscription.site_id == site_id, Subscription.confirmed,
+                   Subscription.comment_id.is_not(None))):
+        if found.get(comment_id) != "all":
+            found[comment_id] = scope
+    return found
 
 
 def erase(email_hashes: list[str]) -> int:
