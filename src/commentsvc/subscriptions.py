@@ -186,8 +186,8 @@ def scopes_by_comment(site_id: int) -> dict[int, str]:
             select(Subscription.comment_id, Subscription.scope)
             .where(Subscription.site_id == site_id, Subscription.confirmed,
                    Subscription.comment_id.is_not(None))):
-        if found.get(comment_id) != "all":
-            found[comment_id] = scope
+        if comment_id is not None and found.get(comment_id) != "all":
+            found[int(comment_id)] = str(scope)
     return found
 
 
