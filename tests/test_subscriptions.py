@@ -215,3 +215,34 @@ def test_export_leaves_subscriptions_and_addresses_out_without_with_emails(reade
     full = [json.loads(line) for line in
             runner.invoke(args=["export", "--site", "demo", "--with-emails"]).output.splitlines()]
     assert full[0]["email"] == "ana@example.org" and full[0]["notify"] == "all"
+
+
+def test_forms_offer_the_box_only_where_reader_mail_is_on(readers):
+    form = readers.client.get("/api/v1/sites/demo/articles/a/form").get_json()
+    assert form["reader_notifications"] is True
+    page = readers.client.get("/embed/demo/a").data
+    assert b'name="notify" type="checkbox" value="replies"' in page
+    assert b"Notify me of follow-up comments by email." in page
+    readers.app.test_cli_runner().invoke(args=["site", "set", "demo",
+                                               "--reader-notifications", "off"])
+    assert readers.client.get("/api/v1/sites/demo/articles/a/form").get_json()[
+        "reader_notifications"] is False
+    assert b'name="notify"' not in readers.client.get("/embed/demo/a").data
+
+
+def test_the_no_js_form_subscribes_with_the_box_ticked(readers):
+    answer = readers.client.post("/api/v1/sites/demo/articles/a/comments", data={
+        "name": "Ana", "email": "ana@example.org", "body": "Plain form",
+        "notify": "replies", "return_to": "https://blog.example/a"})
+    assert answer.status_code == 303
+    readers.work()
+    assert [s.scope for s in subscriptions_of(readers.app)] == ["replies"]
+    assert "Confirm" in readers.mails_to("ana@example.org")[0].message["Subject"]
+
+
+def test_a_refused_form_keeps_the_ticked_box(readers):
+    answer = readers.client.post("/api/v1/sites/demo/articles/a/comments", data={
+        "name": "", "email": "ana@example.org", "body": "Plain form",
+        "notify": "replies", "return_to": "https://blog.example/a"})
+    assert answer.status_code == 422
+    assert b'name="notify" type="checkbox" value="replies" checked' in answer.data

@@ -42,6 +42,11 @@ class Listing:
     items: list[tuple[int, str, str]]  # (subscription id, article title or key, scope)
 
 
+def offered(site: Site) -> bool:
+    """Whether forms should show the "Notify me of follow-up comments" box for this site."""
+    return reader.enabled(site)
+
+
 def _confirmation(site: Site, email_hash: str, email: str, lang: str | None) -> Confirmation:
     found = db.session.scalar(select(Confirmation).where(Confirmation.site_id == site.id,
                                                          Confirmation.email_hash == email_hash))

@@ -31,7 +31,7 @@ MAX_JSON_DEPTH = 20
 MAX_FORM_FIELDS = 100
 OPTIONAL_MAX = 2000  # form_token, fax, return_to: opaque strings, bounded
 # The fields a re-rendered form keeps; the honeypot `fax` is never echoed back.
-FORM_FIELDS = ("body", "name", "email", "url", "parent_id", "form_token")
+FORM_FIELDS = ("body", "name", "email", "url", "parent_id", "form_token", "notify")
 
 
 class Body(t.NamedTuple):

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, g, redirect, request
 
-from .. import authors, comments, feed, metrics, serialize, sites
+from .. import authors, comments, feed, metrics, serialize, sites, subscriptions
 from ..cache import lru_for
 from ..errors import BadRequest
 from ..extensions import limiter
@@ -180,8 +180,9 @@ def counts(site: str) -> t.Any:
 
 @bp.get("/sites/<site>/articles/<article:article>/form")
 def form(site: str, article: str) -> t.Any:
-    sites.get(site)
+    found = sites.get(site)
     return {
+        "reader_notifications": subscriptions.offered(found),
         "form_token": formtoken.issue(site, _article_key(article)),
         "fields": {
             "name": {"required": True, "max_length": NAME_MAX},
