@@ -246,3 +246,17 @@ def test_a_refused_form_keeps_the_ticked_box(readers):
         "notify": "replies", "return_to": "https://blog.example/a"})
     assert answer.status_code == 422
     assert b'name="notify" type="checkbox" value="replies" checked' in answer.data
+
+
+def test_an_unconfirmed_subscription_is_gone_after_seven_days(readers):
+    readers.post("ana@example.org", notify="replies")
+    readers.work()
+    manage = local(link(readers.mails_to("ana@example.org")[0], "/subscriptions/manage/"))
+    assert b"Replies to your comment on hello-world" in readers.client.get(manage).data
+    with readers.app.app_context():
+        db.session.execute(update(Subscription).values(
+            created_at=utcnow() - dt.timedelta(days=7, minutes=1)))
+        db.session.commit()
+    assert b"You have no subscriptions here." in readers.client.get(manage).data
+    readers.post("ana@example.org", notify="all", article="later")
+    assert [s.scope for s in subscriptions_of(readers.app)] == ["all"]

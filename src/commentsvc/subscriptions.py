@@ -80,6 +80,7 @@ def subscribe(site: Site, article: Article, comment: Comment, email: str, scope:
     confirmation = _confirmation(site, comment.email_hash, email, lang)
     if confirmation.stopped_at is not None:
         return None
+    _drop_expired(confirmation.id, now)
     confirmed = confirmation.confirmed_at is not None
     if scope == "all":
         same = db.session.scalar(select(Subscription).where(
@@ -103,6 +104,13 @@ def _confirmation_by_id(confirmation_id: int) -> Confirmation:
     return confirmation
 
 
+def _drop_expired(confirmation_id: int, now: dt.datetime) -> None:
+    """Unconfirmed subscriptions older than 7 days are gone; the caller commits."""
+    db.session.execute(delete(Subscription).where(
+        Subscription.confirmation_id == confirmation_id, Subscription.confirmed.is_(False),
+        Subscription.created_at < now - EXPIRY))
+
+
 def pending(token: str, now: dt.datetime | None = None) -> Confirmation:
     """The address-on-a-site a confirmation link is for; reads only.
 
@@ -120,9 +128,7 @@ def confirm(token: str, now: dt.datetime | None = None) -> Confirmation:
     confirmation = pending(token, now)
     if confirmation.confirmed_at is None:
         confirmation.confirmed_at = now
-    db.session.execute(delete(Subscription).where(
-        Subscription.confirmation_id == confirmation.id, Subscription.confirmed.is_(False),
-        Subscription.created_at < now - EXPIRY))
+    _drop_expired(confirmation.id, now)
     for subscription in db.session.scalars(select(Subscription).where(
             Subscription.confirmation_id == confirmation.id, Subscription.confirmed.is_(False))):
         subscription.confirmed = True
@@ -158,7 +164,8 @@ def _listing(confirmation_id: int) -> Listing:
     rows = db.session.execute(
         select(Subscription.id, Article.title, Article.key, Subscription.scope)
         .join(Article, Article.id == Subscription.article_id)
-        .where(Subscription.confirmation_id == confirmation_id)
+        .where(Subscription.confirmation_id == confirmation_id,
+               Subscription.confirmed | (Subscription.created_at >= utcnow() - EXPIRY))
         .order_by(Subscription.created_at, Subscription.id))
     return Listing(confirmation_id, (site.name or site.key) if site else "",
                    confirmation.confirmed_at is not None,
