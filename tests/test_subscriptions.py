@@ -79,6 +79,7 @@ def test_the_first_subscription_mails_a_confirmation_that_get_does_not_confirm(r
     page = readers.client.get(path)
     assert page.status_code == 200 and b'<form method="post"' in page.data
     assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     assert confirmations(readers.app)[0].confirmed_at is None  # a mail scanner's GET
     assert [s.confirmed for s in subscriptions_of(readers.app)] == [False]
     answer = readers.client.post(path)

@@ -20,7 +20,9 @@ from ..notify import links, reader_links
 bp = Blueprint("subscriptions", __name__)
 
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
-           "X-Robots-Tag": "noindex"}
+           "X-Robots-Tag": "noindex", "X-Content-Type-Options": "nosniff",
+           "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                                      "form-action 'self'; frame-ancestors 'none'"}
 
 
 def _page(title: str, status: int = 200, **context: t.Any) -> t.Any:
