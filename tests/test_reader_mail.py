@@ -159,6 +159,8 @@ def test_the_mail_links_the_comment_on_the_article_page_and_shows_no_address(rea
     assert f'href="https://blog.example/2026/12/hello/#comment-{bob}"' in mail.part("html")
     assert mail.message["List-Unsubscribe"].startswith(f"<{PUBLIC}/u/")
     assert mail.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    raw = dict(mail.message.raw_items())["List-Unsubscribe"]  # as sent, not decoded
+    assert raw.startswith(f"<{PUBLIC}/u/") and raw.endswith(">") and "=?" not in raw
     for part in (mail.part("plain"), mail.part("html"), str(mail.message["Subject"])):
         assert "bob@example.org" not in part and "ana@example.org" not in part
     assert "Comment number" in mail.part("plain")  # the comment's text itself

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import typing as t
 from email.message import EmailMessage
+from email.policy import default as default_policy
 from email.utils import format_datetime, make_msgid
 from urllib.parse import quote, urlsplit
 
@@ -28,6 +29,10 @@ from . import reader, reader_links
 from .links import public_base
 from .mail import one_line, sender
 from .outbox import Skipped
+
+# Long header lines up to SMTP's 998: a List-Unsubscribe URL folded into RFC 2047 encoded
+# words ("=?utf-8?q?=3Chttps...") is one that mail providers cannot use.
+HEADER_POLICY = default_policy.clone(max_line_length=998)
 
 
 def comment_url(comment: Comment) -> str:
@@ -53,7 +58,7 @@ def _message(confirmation: Confirmation, kind: str, subject: str, unsubscribe: s
     context.update(kind=kind, site=site, site_name=site.name or site.key, _=gettext,
                    ngettext=ngettext, unsubscribe_url=unsubscribe,
                    manage_url=reader_links.manage_url(confirmation.id))
-    message = EmailMessage()
+    message = EmailMessage(policy=HEADER_POLICY)
     message["Subject"] = one_line(subject, 150)
     message["From"] = sender()
     message["To"] = address
