@@ -263,3 +263,13 @@ def test_mail_counts_for_100_approved_replies_with_20_subscribers(readers, capsy
     with capsys.disabled():
         print(f"\n100 replies x 20 subscribers: {len(got)} mails = {len(single)} notifications"
               f" + {len(digests)} digests (of 90 comments each)")
+
+
+def test_turning_the_switch_off_stops_notifications(readers):
+    ana = readers.subscribe("ana@example.org", "replies")
+    result = readers.app.test_cli_runner().invoke(
+        args=["site", "set", "demo", "--reader-notifications", "off"])
+    assert "reader_notifications=off" in result.output
+    readers.post("bob@example.org", parent_id=ana, name="Bob")
+    readers.work()
+    assert notifications(readers, "ana@example.org") == []

@@ -149,6 +149,8 @@ def fan_out(row: OutboxMessage, now: dt.datetime) -> Outcome:
         return Outcome("skipped", "the comment was erased")
     if comment.status != "approved":
         return Outcome("skipped", f"the comment is {comment.status} now")
+    if not enabled(comment.article.site):
+        return Outcome("skipped", "reader notifications are off for the site now")
     made: dict[str, int] = {}
     for confirmation in recipients(comment):
         if _exists(confirmation.email_hash, comment.id, "notify"):
