@@ -273,3 +273,9 @@ def test_turning_the_switch_off_stops_notifications(readers):
     readers.post("bob@example.org", parent_id=ana, name="Bob")
     readers.work()
     assert notifications(readers, "ana@example.org") == []
+    runner = readers.app.test_cli_runner()
+    runner.invoke(args=["site", "set", "demo", "--reader-notifications", "on"])
+    readers.post("cid@example.org", parent_id=ana, name="Cid")  # queued while on ...
+    runner.invoke(args=["site", "set", "demo", "--reader-notifications", "off"])
+    readers.work()  # ... and off before the worker came
+    assert notifications(readers, "ana@example.org") == []
