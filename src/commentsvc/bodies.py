@@ -26,7 +26,7 @@ JSON_TYPE = "application/json"
 MAX_JSON_DEPTH = 20
 MAX_FORM_FIELDS = 100
 # The fields a re-rendered form keeps; the honeypot `fax` is never echoed back.
-FORM_FIELDS = ("body", "name", "email", "url", "parent_id", "form_token")
+FORM_FIELDS = ("body", "name", "email", "url", "parent_id", "form_token", "notify")
 
 
 class Body(t.NamedTuple):

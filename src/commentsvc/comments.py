@@ -20,11 +20,12 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import notify, sites
+from . import notify, sites, subscriptions
 from .cache import caches
 from .errors import CommentsClosed, Duplicate, NotFound, TooFast
 from .extensions import db
 from .models import Article, Comment, ModerationEvent, Site, comments_open, utcnow
+from .notify import reader
 from .privacy import Keys, ip_prefix, keys
 from .render import render_body
 from .spam.checks import Context
@@ -40,6 +41,7 @@ class Client:
 
     ip: str | None
     user_agent: str | None
+    lang: str | None = None  # the reader's language, for the mail they subscribe to
 
 
 def find_article(site: Site, key: str) -> Article | None:
@@ -76,6 +78,16 @@ def bump_article(article_id: int, approved_delta: int = 0) -> None:
             approved_count=Article.approved_count + approved_delta,
         )
     )
+
+
+def mark_approved(comment: Comment, site: Site, held: bool) -> None:
+    """A comment became public: count it, move the version on, and queue reader notifications.
+
+    The one place both ways to publication pass (approved at submission, or by a moderator,
+    `held`); the outbox row joins the caller's transaction, which the caller commits.
+    """
+    bump_article(comment.article_id, +1)
+    reader.queue_approved(comment, site, held)
 
 
 def _check_flood(email_hash: str, ip_hash: str | None, now: dt.datetime) -> None:
@@ -177,7 +189,9 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
                         to_status=status, reason=", ".join(verdict.reasons) or None)
     )
     if status == "approved":
-        bump_article(article.id, +1)
+        mark_approved(comment, site, held=False)
+    if sub.notify:
+        subscriptions.subscribe(site, article, comment, sub.email, sub.notify, client.lang, now)
     notify.queue_held(comment, site)
     db.session.commit()
     return comment, edit_token

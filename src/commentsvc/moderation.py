@@ -26,7 +26,7 @@ from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from . import notify, review_sessions, sites
-from .comments import article_for, bump_article, fingerprint
+from .comments import article_for, bump_article, fingerprint, mark_approved
 from .errors import BadRequest, Duplicate, Forbidden, InvalidTransition, NotFound
 from .extensions import db
 from .fields import BULK_MAX as BULK_MAX
@@ -199,8 +199,10 @@ def apply_status(comment: Comment, to: Status, actor: str, moderator_id: int | N
     comment.moderated_at = utcnow()
     db.session.add(ModerationEvent(comment_id=comment.id, moderator_id=moderator_id, actor=actor,
                                    action="status", from_status=was, to_status=to, reason=reason))
-    if "approved" in (was, to):
-        bump_article(comment.article_id, +1 if to == "approved" else -1)
+    if to == "approved":
+        mark_approved(comment, comment.article.site, held=True)
+    elif was == "approved":
+        bump_article(comment.article_id, -1)
     learn_from_decision(comment, was, to)
     notify.queue_report(comment, label_of(to))  # the worker tells Akismet, after this transaction
 

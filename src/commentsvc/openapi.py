@@ -55,11 +55,14 @@ SCHEMAS: J = {
               url={"type": "string", "format": "uri", "maxLength": URL_MAX},
               body={"type": "string", "minLength": 1, "maxLength": BODY_MAX},
               parent_id=INT, form_token=STR,
-              fax={"type": "string", "description": "Honeypot: people leave it empty."}),
+              fax={"type": "string", "description": "Honeypot: people leave it empty."},
+              notify={"enum": ["replies", "all"],
+                      "description": "Email me new approved replies, or every new comment."}),
     },
     "FormSubmission": {
         **obj(["name", "email", "body", "return_to"],
               name=STR, email=STR, url=STR, body=STR, parent_id=STR, form_token=STR, fax=STR,
+              notify={"enum": ["replies", "all"]},
               return_to={"type": "string", "description": "An address under an allowed origin."}),
     },
     "Submitted": obj(
@@ -71,7 +74,9 @@ SCHEMAS: J = {
                          name={"type": "string", "minLength": 1, "maxLength": NAME_MAX},
                          url={"type": "string", "maxLength": URL_MAX})},
     "Counts": obj(["counts"], counts={"type": "object", "additionalProperties": INT}),
-    "FormInfo": obj(["form_token", "fields"], form_token=STR, fields={"type": "object"}),
+    "FormInfo": obj(["form_token", "fields"], form_token=STR, fields={"type": "object"},
+                    reader_notifications={"type": "boolean",
+                                          "description": "Whether to offer the notify box."}),
     "ModerationAuthor": obj(["name", "url", "email_masked"], name=STR, url=nullable(STR),
                             email_masked=nullable(STR)),
     "ModerationItem": obj(
@@ -344,6 +349,31 @@ def _browser_paths() -> J:
         "/moderate/mail/": {"post": op(
             "Carry out a one-click link's action (the signed token is in the form body).",
             "notifications", pages(*write, 410), requestBody=_form("token"))},
+        **_reader_paths(),
+    }
+
+
+def _reader_paths() -> J:
+    """Links in reader mail: GET shows a page and changes nothing, POST acts."""
+    token = [path_param("token", STR, "The signed link token.", "x")]
+    answers = (404, 405, 410, 413, 415)
+    return {
+        "/subscriptions/confirm/{token}": {
+            "get": op("A confirmation link: shows a button, confirms nothing.",
+                      "notifications", pages(*answers), token),
+            "post": op("Confirm the address's subscriptions on the site.", "notifications",
+                       pages(*answers), token, requestBody={**_form(), "required": False})},
+        "/u/{token}": {
+            "get": op("List-Unsubscribe link: shows a button and the manage link.",
+                      "notifications", pages(*answers), token),
+            "post": op("RFC 8058 one-click unsubscribe (body List-Unsubscribe=One-Click); 200.",
+                       "notifications", pages(*answers), token,
+                       requestBody={**_form("List-Unsubscribe"), "required": False})},
+        "/subscriptions/manage/{token}": {
+            "get": op("The address's subscriptions on the site.", "notifications",
+                      pages(*answers), token),
+            "post": op("Unsubscribe from one subscription, or all.", "notifications",
+                       pages(*answers), token, requestBody=_form("subscription"))},
     }
 
 

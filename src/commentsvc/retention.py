@@ -1,7 +1,7 @@
 """Removing comments for good: purging old spam, erasing everything one person wrote.
 
     purge_spam(days=30)                      # how many spam comments went
-    erase_person("ana@example.org")          # Erasure(erased=3, reattached=1)
+    erase_person("ana@example.org")          # Erasure(erased=3, reattached=1, subscriptions=2)
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 
+from . import subscriptions
 from .comments import bump_article
 from .extensions import db
 from .fields import normalize_email
@@ -32,6 +33,7 @@ def purge_spam(days: int, now: dt.datetime | None = None) -> int:
 class Erasure:
     erased: int  # comments removed
     reattached: int  # replies of other people moved up to the erased comment's parent
+    subscriptions: int = 0  # reader-mail subscriptions removed with the address
 
 
 def erase_person(address: str, actor: str = "cli") -> Erasure:
@@ -42,9 +44,11 @@ def erase_person(address: str, actor: str = "cli") -> Erasure:
     comment records the erasure (without the address).
     """
     hashes = keys().email_hashes(normalize_email(address))
+    unsubscribed = subscriptions.erase(hashes)
     doomed = list(db.session.scalars(select(Comment).where(Comment.email_hash.in_(hashes))))
     if not doomed:
-        return Erasure(0, 0)
+        db.session.commit()
+        return Erasure(0, 0, unsubscribed)
     doomed_ids = {c.id for c in doomed}
     parent_of = {c.id: c.parent_id for c in doomed}
 
@@ -75,4 +79,4 @@ def erase_person(address: str, actor: str = "cli") -> Erasure:
     for article_id, delta in touched.items():
         bump_article(article_id, delta)
     db.session.commit()
-    return Erasure(len(doomed), len(replies))
+    return Erasure(len(doomed), len(replies), unsubscribed)

@@ -5,6 +5,7 @@
     moderates(moderator, site.id)             # may this moderator act on that site?
     site, created = save_site("blog", ["https://blog.example"], moderation="first-time")
     configure("blog", max_links=3, disallowed_words=["casino"], webhook_url="https://h.example/")
+    configure("blog", reader_notifications=True)   # needs SMTP_URL
     site_origins("blog")                      # ["https://blog.example"]
 
 `configure` is the only setter of site options, for the command line and the API alike; a bad
@@ -17,6 +18,7 @@ import ipaddress
 import typing as t
 from urllib.parse import urlsplit
 
+from flask import current_app
 from sqlalchemy import select
 
 from .errors import Forbidden, NotFound, ValidationFailed
@@ -123,7 +125,8 @@ def configure(key: str, *, max_links: int | None = None,
               blocked_ip_prefixes: t.Sequence[str] | None = None,
               close_after_days: int | None = None, max_depth: int | None = None,
               webhook_url: str | None = None, moderation: str | None = None,
-              spam_hold_budget: float | None = None) -> Site:
+              spam_hold_budget: float | None = None,
+              reader_notifications: bool | None = None) -> Site:
     """Store a site's rules and options and commit; None leaves an option as it is.
 
     A given list replaces the old one; "" as `webhook_url` removes the webhook and 0 as
@@ -159,6 +162,10 @@ def configure(key: str, *, max_links: int | None = None,
                 or not 0.0 <= spam_hold_budget <= 1.0:
             _refuse("spam_hold_budget", "--spam-hold-budget must be a share between 0 and 1")
         site.spam_hold_budget = spam_hold_budget
+    if reader_notifications is not None:
+        if reader_notifications and not current_app.config.get("SMTP_URL"):
+            _refuse("reader_notifications", "reader notifications need SMTP_URL: set it first")
+        site.reader_notifications = bool(reader_notifications)
     db.session.commit()
     return site
 

@@ -35,7 +35,7 @@ from .fields import check_url as check_url
 from .fields import clean_text as clean_text
 from .fields import normalize_email as normalize_email
 from .fields import shown as shown
-from .models import BODY_MAX, EMAIL_MAX, NAME_MAX, STATUSES, URL_MAX
+from .models import BODY_MAX, EMAIL_MAX, NAME_MAX, STATUSES, SUBSCRIPTION_SCOPES, URL_MAX
 
 OPTIONAL_MAX = 2000  # form_token, fax, return_to: opaque strings, bounded
 
@@ -51,6 +51,7 @@ class Submission:
     honeypot: str
     return_to: str | None
     is_form: bool
+    notify: str | None = None  # reader mail: "replies" or "all" (subscriptions.py)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ def validate_submission(body: Body) -> Submission:
         except ValueError as e:
             fields["url"] = str(e)
     parent_id = _parent_id(data.get("parent_id"), fields)
+    notify = _notify(data.get("notify"), fields)
     opaque = {name: _opaque(data.get(name), name, fields)
               for name in ("form_token", "fax", "return_to")}
     if fields:
@@ -110,6 +112,7 @@ def validate_submission(body: Body) -> Submission:
         honeypot=opaque["fax"] or "",
         return_to=opaque["return_to"] if body.is_form else None,
         is_form=body.is_form,
+        notify=notify,
     )
 
 
@@ -130,6 +133,16 @@ def _parent_id(value: t.Any, fields: dict[str, str]) -> int | None:
     if isinstance(value, int) and 0 < value < 2**63:
         return value
     fields["parent_id"] = "must be a comment id (a whole number)"
+    return None
+
+
+def _notify(value: t.Any, fields: dict[str, str]) -> str | None:
+    """The reader-mail choice: absent, null or "" for none; else "replies" or "all"."""
+    if value is None or value == "":
+        return None
+    if value in SUBSCRIPTION_SCOPES:
+        return str(value)
+    fields["notify"] = "must be replies or all"
     return None
 
 

@@ -85,7 +85,9 @@ def erase(address: str) -> None:
     """Erase every comment of one address; replies by others stay, moved up a level."""
     result = retention.erase_person(address)
     click.echo(f"erased {result.erased} comment{'' if result.erased == 1 else 's'}; "
-               f"{result.reattached} repl{'y' if result.reattached == 1 else 'ies'} kept")
+               f"{result.reattached} repl{'y' if result.reattached == 1 else 'ies'} kept; "
+               f"{result.subscriptions} subscription{'' if result.subscriptions == 1 else 's'} "
+               "removed")
 
 
 @click.command("purge")

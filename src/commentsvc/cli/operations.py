@@ -22,7 +22,7 @@ from flask.cli import AppGroup, with_appcontext
 from werkzeug.serving import run_simple
 
 from .. import moderation, sites
-from ..notify import outbox
+from ..notify import outbox, reader
 from ..notify import worker as notify_worker
 from ..spam import training
 
@@ -78,7 +78,8 @@ def outbox_command(retry_ids: tuple[int, ...]) -> None:
     if retry_ids:
         click.echo(f"{outbox.retry_failed(retry_ids)} message(s) queued again")
     s = outbox.summary()
-    click.echo(f"pending {s.pending}  failed {s.failed}  sent {s.sent}")
+    click.echo(f"pending {s.pending}  failed {s.failed}  sent {s.sent}  "
+               f"stopped addresses {reader.stopped_count()}")
     for row in s.rows:
         state = "failed" if row.failed_at else "pending"
         when = (row.failed_at or row.next_attempt_at).strftime("%Y-%m-%d %H:%M:%S")

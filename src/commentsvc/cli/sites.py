@@ -54,11 +54,13 @@ def site_add(key: str, origins: tuple[str, ...], mode: str | None, name: str | N
 @click.option("--moderation", "mode", type=click.Choice(MODERATION_MODES), default=None)
 @click.option("--spam-hold-budget", type=click.FloatRange(0, 1), default=None,
               help="Share of legitimate comments held for review when the filter is unsure.")
+@click.option("--reader-notifications", "reader", type=click.Choice(["on", "off"]), default=None,
+              help="Let readers subscribe to follow-up comments by email (needs SMTP_URL).")
 def site_set(key: str, max_links: int | None, disallowed: tuple[str, ...],
              moderation_words: tuple[str, ...], emails: tuple[str, ...],
              prefixes: tuple[str, ...], close_after_days: int | None, max_depth: int | None,
              webhook_url: str | None, mode: str | None,
-             spam_hold_budget: float | None) -> None:
+             spam_hold_budget: float | None, reader: str | None) -> None:
     """Set a site's abuse rules and options; word and block lists replace the old ones."""
     try:
         site = sites.configure(
@@ -66,7 +68,8 @@ def site_set(key: str, max_links: int | None, disallowed: tuple[str, ...],
             moderation_words=moderation_words or None, blocked_emails=emails or None,
             blocked_ip_prefixes=prefixes or None, close_after_days=close_after_days,
             max_depth=max_depth, webhook_url=webhook_url, moderation=mode,
-            spam_hold_budget=spam_hold_budget)
+            spam_hold_budget=spam_hold_budget,
+            reader_notifications=None if reader is None else reader == "on")
     except ApiError as e:  # NotFound, InvalidSetting
         raise click.UsageError(e.message) from None
     click.echo(f"site {site.key}: max_links={site.max_links} "
@@ -76,7 +79,8 @@ def site_set(key: str, max_links: int | None, disallowed: tuple[str, ...],
                f"blocked_ip_prefixes={','.join(site.blocked_ip_prefixes or []) or '-'} "
                f"close_after_days={site.close_after_days or '-'} max_depth={site.max_depth} "
                f"webhook_url={site.webhook_url or '-'} moderation={site.moderation} "
-               f"spam_hold_budget={site.spam_hold_budget:g}")
+               f"spam_hold_budget={site.spam_hold_budget:g} "
+               f"reader_notifications={'on' if site.reader_notifications else 'off'}")
 
 
 @site_cli.command("webhook")

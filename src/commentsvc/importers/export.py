@@ -6,7 +6,8 @@
 
 One comment a line, parents' ids referring to other lines' `id`:
 {"article": {"key", "title", "url"}, "id", "parent_id", "status", "created_at", "edited_at",
- "name", "url", "body", "body_html", "source", "source_id"} plus "email" only when asked for.
+ "name", "url", "body", "body_html", "source", "source_id"} plus "email" and "notify" (the
+reader-mail subscription its author made with it: "replies", "all" or null) only when asked for.
 Dates are ISO 8601 in UTC with a `Z`. `source`/`source_id` name where an imported comment first
 came from (null for comments posted here), so importing the old WordPress file again after a
 move still adds nothing. Every status is exported, so threads keep their shape.
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from .. import subscriptions
 from ..extensions import db
 from ..fields import check_status
 from ..models import Article, Comment
@@ -54,6 +56,7 @@ def export_lines(site_key: str, with_emails: bool = False) -> t.Iterator[str]:
     """
     site = _Store.open(site_key, SOURCE).site
     k = keys()
+    scopes = subscriptions.scopes_by_comment(site.id) if with_emails else {}
     rows = db.session.execute(
         select(Comment, Article)
         .join(Article, Comment.article_id == Article.id)
@@ -78,6 +81,7 @@ def export_lines(site_key: str, with_emails: bool = False) -> t.Iterator[str]:
         }
         if with_emails:
             line["email"] = k.decrypt(comment.email_cipher) if comment.email_cipher else None
+            line["notify"] = scopes.get(comment.id)
         yield json.dumps(line, ensure_ascii=False)
 
 

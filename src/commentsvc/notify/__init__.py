@@ -10,10 +10,17 @@ mail server, a webhook receiver or Akismet. The worker turns a "held" row into o
 per moderator with an address and one "webhook" row when the site has a webhook URL, then
 delivers those and the "akismet" rows with retries and backoff.
 
-Modules: `outbox` (the table's SQL), `mail` (SMTP URL, message, sending), `webhook` (JSON,
-HMAC signature, POST), `links` (signing and verifying one-click link tokens, building their
-URLs; what a link does is `commentsvc.mail_actions`), `worker` (the loop). This package
-imports only models, sites, privacy and spam.akismet: never the services that call it.
+Reader mail (issue 16) rides the same rails: a comment that becomes approved adds one
+"reader" row (`reader.queue_approved`, in the approving transaction); the worker turns it into
+one "reader_mail" row per subscriber, or folds it into a digest above the hourly cap.
+
+Modules: `outbox` (the table's SQL), `mail` (SMTP URL, message, sending over a reused
+connection), `webhook` (JSON, HMAC signature, POST), `links` (signing and verifying one-click
+link tokens, building their URLs; what a link does is `commentsvc.mail_actions`), `reader`
+(reader-mail rows: fan-out, caps, digests, stopped addresses), `reader_mail` (the reader
+messages), `reader_links` (confirm, unsubscribe and manage tokens; what they do is
+`commentsvc.subscriptions`), `worker` (the loop). This package imports only models, sites,
+privacy, i18n and spam.akismet: never the services that call it.
 """
 
 from __future__ import annotations

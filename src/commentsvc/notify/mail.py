@@ -3,6 +3,7 @@
     settings = parse_smtp_url("smtp+starttls://user:pass@mail.example:587")
     message = held_message(comment, moderator, now)
     send(settings, message, timeout=10)   # raises TemporaryFailure or PermanentFailure
+    with Mailer(settings) as mailer: ...  # one connection for a batch of messages
 
 SMTP_URL forms: `smtp://host[:25]` (plain), `smtp+starttls://user:pass@host[:587]` (STARTTLS
 required), `smtps://user:pass@host[:465]` (TLS from the first byte). User and password are
@@ -133,28 +134,76 @@ def _connect(settings: SmtpSettings, timeout: float) -> smtplib.SMTP:
     return client
 
 
-def send(settings: SmtpSettings, message: EmailMessage, timeout: float | None = None) -> None:
-    """Hand one message to the SMTP server.
+class Mailer:
+    """One SMTP connection, opened on the first message and reused for the next ones.
 
-    :raises TemporaryFailure: unreachable, timed out, 4xx, or refused our login.
-    :raises PermanentFailure: 5xx for this message (sender, recipient or content refused).
+        with Mailer(settings) as mailer:   # the worker keeps one per batch
+            mailer.send(message)           # TemporaryFailure or PermanentFailure
+
+    A refused recipient leaves the connection usable (smtplib resets the transaction); any
+    other failure closes it, and the next message opens a new one.
     """
-    wait = float(timeout if timeout is not None else setting("NOTIFY_SMTP_TIMEOUT"))
-    try:
-        with _connect(settings, wait) as client:
-            if settings.username:
-                client.login(settings.username, settings.password or "")
-            client.send_message(message)
-    except smtplib.SMTPRecipientsRefused as e:
-        code, reply = next(iter(e.recipients.values()))
-        _raise_for(code, reply)
-    except smtplib.SMTPAuthenticationError as e:
-        # The operator's configuration, not this message: keep it until the login works.
-        raise TemporaryFailure(f"SMTP login refused: {e.smtp_code} {_text(e.smtp_error)}") from None
-    except smtplib.SMTPResponseException as e:
-        _raise_for(e.smtp_code, e.smtp_error)
-    except (smtplib.SMTPException, OSError) as e:  # OSError covers timeouts
-        raise TemporaryFailure(f"SMTP server unreachable: {type(e).__name__}: {e}") from None
+
+    def __init__(self, settings: SmtpSettings, timeout: float | None = None) -> None:
+        self.settings = settings
+        self.timeout = float(timeout if timeout is not None else setting("NOTIFY_SMTP_TIMEOUT"))
+        self.client: smtplib.SMTP | None = None
+        self.connections = 0  # how many were opened (the tests read it)
+        self.down: str | None = None  # why the server could not be reached, once it could not
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        client, self.client = self.client, None
+        if client is not None:
+            try:
+                client.quit()
+            except (smtplib.SMTPException, OSError):
+                client.close()
+
+    def send(self, message: EmailMessage) -> None:
+        """Hand one message to the SMTP server.
+
+        :raises TemporaryFailure: unreachable, timed out, 4xx, or refused our login.
+        :raises PermanentFailure: 5xx for this message (sender, recipient or content refused).
+        """
+        if self.down is not None:  # the rest of the batch waits for the next round
+            raise TemporaryFailure(self.down)
+        try:
+            if self.client is None:
+                try:
+                    self.client = _connect(self.settings, self.timeout)
+                except (smtplib.SMTPException, OSError) as e:
+                    self.down = f"SMTP server unreachable: {type(e).__name__}: {e}"
+                    raise
+                self.connections += 1
+                if self.settings.username:
+                    self.client.login(self.settings.username, self.settings.password or "")
+            self.client.send_message(message)
+        except smtplib.SMTPRecipientsRefused as e:
+            code, reply = next(iter(e.recipients.values()))
+            _raise_for(code, reply)
+        except smtplib.SMTPAuthenticationError as e:
+            self.close()
+            # The operator's configuration, not this message: keep it until the login works.
+            raise TemporaryFailure(f"SMTP login refused: {e.smtp_code} {_text(e.smtp_error)}"
+                                   ) from None
+        except smtplib.SMTPResponseException as e:
+            self.close()
+            _raise_for(e.smtp_code, e.smtp_error)
+        except (smtplib.SMTPException, OSError) as e:  # OSError covers timeouts
+            self.close()
+            raise TemporaryFailure(f"SMTP server unreachable: {type(e).__name__}: {e}") from None
+
+
+def send(settings: SmtpSettings, message: EmailMessage, timeout: float | None = None) -> None:
+    """Hand one message to the SMTP server on a connection of its own (see Mailer.send)."""
+    with Mailer(settings, timeout) as mailer:
+        mailer.send(message)
 
 
 def _text(reply: bytes | str) -> str:

@@ -10,6 +10,7 @@ leased); with SQLite run one.
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import logging
 import threading
@@ -21,7 +22,7 @@ from ..extensions import db
 from ..models import OutboxMessage, utcnow
 from ..spam import akismet
 from ..spam.store import retrain_if_due
-from . import mail, outbox, webhook
+from . import mail, outbox, reader, reader_mail, webhook
 from .outbox import Outcome, PermanentFailure, Skipped, TemporaryFailure
 
 log = logging.getLogger(__name__)
@@ -29,20 +30,43 @@ log = logging.getLogger(__name__)
 MAX_ROUNDS = 1000  # a bound on one run_once, whatever happens
 
 
-def deliver(row: OutboxMessage, now: dt.datetime) -> Outcome:
+class Mailers:
+    """The SMTP connection of one batch: opened on its first message, reused by the others."""
+
+    def __init__(self) -> None:
+        self.mailer: mail.Mailer | None = None
+
+    def get(self) -> mail.Mailer:
+        """:raises TemporaryFailure: SMTP_URL is not set. :raises ValueError: it is malformed."""
+        if self.mailer is None:
+            smtp_url = current_app.config.get("SMTP_URL")
+            if not smtp_url:
+                raise TemporaryFailure("SMTP_URL is not set")
+            self.mailer = mail.Mailer(mail.parse_smtp_url(str(smtp_url)))
+        return self.mailer
+
+    def close(self) -> None:
+        if self.mailer is not None:
+            self.mailer.close()
+
+
+def deliver(row: OutboxMessage, now: dt.datetime, mailers: Mailers | None = None) -> Outcome:
     """Try one claimed row once; the outcome says what to record."""
+    own = mailers is None
+    mailers = mailers or Mailers()
     try:
         if row.kind == outbox.HELD:
             return outbox.fan_out(row, now, webhook.event_body)
         if row.kind == outbox.MAIL:
-            smtp_url = current_app.config.get("SMTP_URL")
-            if not smtp_url:
-                raise TemporaryFailure("SMTP_URL is not set")
-            settings = mail.parse_smtp_url(str(smtp_url))
+            mailer = mailers.get()
             message = mail.prepare(row.payload, now)
             db.session.rollback()  # end the read transaction before waiting on the network
-            mail.send(settings, message)
+            mailer.send(message)
             return Outcome("sent")
+        if row.kind == reader.READER:
+            return reader.fan_out(row, now)
+        if row.kind == reader.READER_MAIL:
+            return _send_reader_mail(row.payload, now, mailers.get())
         if row.kind == outbox.WEBHOOK:
             webhook.post(row.payload, row.id, now)
             return Outcome("sent")
@@ -55,6 +79,34 @@ def deliver(row: OutboxMessage, now: dt.datetime) -> Outcome:
         return Outcome("retry", str(e))
     except (PermanentFailure, ValueError) as e:  # ValueError: a malformed SMTP_URL or message
         return Outcome("failed", str(e))
+    finally:
+        if own:
+            mailers.close()
+
+
+def _send_reader_mail(payload: dict[str, t.Any], now: dt.datetime, mailer: mail.Mailer
+                      ) -> Outcome:
+    """Send a "reader_mail" row; a permanent refusal stops mail to that address everywhere.
+
+    :raises Skipped: nothing to send any more. :raises TemporaryFailure: try again later.
+    :raises PermanentFailure: refused for good (the address is stopped first).
+    """
+    mail_id = int(payload.get("mail_id") or 0)
+    try:
+        message, mail_id = reader_mail.prepare(payload, now)
+    except Skipped:
+        reader.mark(mail_id, "skipped", now)
+        raise
+    email_hash = reader.email_hash_of(mail_id)
+    db.session.rollback()  # end the read transaction before waiting on the network
+    try:
+        mailer.send(message)
+    except PermanentFailure as e:
+        reader.mark(mail_id, "failed", now)
+        stopped = reader.stop_address(email_hash, str(e), now) if email_hash else 0
+        raise PermanentFailure(f"{e}; mail to this reader stopped ({stopped} site(s))") from None
+    reader.mark(mail_id, "sent", now)
+    return Outcome("sent")
 
 
 def _report_to_akismet(payload: dict[str, t.Any]) -> Outcome:
@@ -84,23 +136,30 @@ def run_once(now: dt.datetime | None = None) -> collections.Counter[str]:
         rows = outbox.claim(moment)
         if not rows:
             break
-        for row_id, kind in [(r.id, r.kind) for r in rows]:
-            row = db.session.get(OutboxMessage, row_id)
-            if row is None:
-                continue
-            try:
-                outcome = deliver(row, moment)
-            except Exception as e:  # noqa: BLE001 - one bad row must not stop the worker
-                db.session.rollback()
-                log.exception("outbox row %s (%s) raised; it will be retried", row_id, kind)
-                outcome = Outcome("retry", f"{type(e).__name__}: {e}")
-            if outcome.state == "failed":
-                log.error("outbox row %s (%s) given up: %s", row_id, kind, outcome.note)
-            elif outcome.state == "retry":
-                log.warning("outbox row %s (%s) will be retried: %s", row_id, kind, outcome.note)
-            outbox.record(row_id, outcome, moment)
-            tally[outcome.state] += 1
+        with contextlib.closing(Mailers()) as mailers:
+            _deliver_batch([(r.id, r.kind) for r in rows], moment, mailers, tally)
     return tally
+
+
+def _deliver_batch(batch: list[tuple[int, str]], moment: dt.datetime, mailers: Mailers,
+                   tally: collections.Counter[str]) -> None:
+    """Deliver claimed rows over one SMTP connection and record each outcome."""
+    for row_id, kind in batch:
+        row = db.session.get(OutboxMessage, row_id)
+        if row is None:
+            continue
+        try:
+            outcome = deliver(row, moment, mailers)
+        except Exception as e:  # noqa: BLE001 - one bad row must not stop the worker
+            db.session.rollback()
+            log.exception("outbox row %s (%s) raised; it will be retried", row_id, kind)
+            outcome = Outcome("retry", f"{type(e).__name__}: {e}")
+        if outcome.state == "failed":
+            log.error("outbox row %s (%s) given up: %s", row_id, kind, outcome.note)
+        elif outcome.state == "retry":
+            log.warning("outbox row %s (%s) will be retried: %s", row_id, kind, outcome.note)
+        outbox.record(row_id, outcome, moment)
+        tally[outcome.state] += 1
 
 
 def run_forever(stop: threading.Event, echo: t.Callable[[str], None] = log.info) -> None:

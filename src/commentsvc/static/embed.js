@@ -203,6 +203,9 @@
     this.notice = el("div", { "class": "commentsvc-notice", role: "status", "aria-live": "polite",
                               tabindex: "-1" });
     this.remember = el("input", { type: "checkbox", id: "commentsvc-remember", name: "remember" });
+    this.notifyBox = el("input", { type: "checkbox", id: "commentsvc-notify", name: "notify", value: "replies" });
+    this.notifyRow = el("p", { "class": "commentsvc-notify", hidden: "" }, [this.notifyBox, " ", el("label", {
+      "for": "commentsvc-notify", text: "Notify me of follow-up comments by email." })]);
     this.submit = el("button", { type: "submit", "class": "commentsvc-submit", text: "Post Comment" });
     var honeypot = this.field("fax", "Fax", "text", { tabindex: "-1", autocomplete: "off" });
     honeypot.className = "commentsvc-hp";
@@ -220,6 +223,7 @@
       el("p", { "class": "commentsvc-remember" }, [this.remember, " ", el("label", {
         "for": "commentsvc-remember",
         text: "Save my name, email, and website in this browser for the next time I comment." })]),
+      this.notifyRow,
       el("p", { "class": "commentsvc-submit-row" }, [this.submit]),
     ]);
     this.inputs.email.setAttribute("aria-describedby", "commentsvc-email-notes commentsvc-email-error");
@@ -242,6 +246,7 @@
     this.token = null;
     call("GET", this.path + "form").then(function (r) {
       if (r.status === 200) self.token = r.data.form_token;
+      if (r.status === 200) self.notifyRow.hidden = !r.data.reader_notifications;
     }, function () { /* posting still works; the token only helps the spam checks */ });
   };
 
@@ -283,7 +288,8 @@
     var v = {};
     ["body", "name", "email", "url", "fax"].forEach(function (k) { v[k] = self.inputs[k].value; });
     var payload = { name: v.name, email: v.email, url: v.url, body: v.body, fax: v.fax,
-                    parent_id: this.parentId || null, form_token: this.token };
+                    parent_id: this.parentId || null, form_token: this.token,
+                    notify: this.notifyBox.checked ? "replies" : null };
     this.clearErrors();
     this.submit.disabled = true;
     call("POST", this.path + "comments", payload).then(function (r) {

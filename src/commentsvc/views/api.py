@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
-from .. import authors, comments, metrics, serialize, sites, threads
+from .. import authors, comments, metrics, serialize, sites, subscriptions, threads
 from ..errors import BadRequest, FormPost, form_post
 from ..extensions import limiter
 from ..models import BODY_MAX, EMAIL_MAX, NAME_MAX, URL_MAX
@@ -75,7 +75,8 @@ def submit(site: str, article: str) -> t.Any:
         form = replace(form, return_to=return_to)
     with form_post(form):
         sub = validate_submission(body)
-        client = comments.Client(ip=request.remote_addr, user_agent=request.user_agent.string)
+        client = comments.Client(ip=request.remote_addr, user_agent=request.user_agent.string,
+                                 lang=request.accept_languages.best)
         comment, edit_token = comments.submit(site, article, sub, client)
     metrics.submission(comment.status)
     if return_to is not None:
@@ -144,8 +145,9 @@ def counts(site: str) -> t.Any:
 
 @bp.get("/sites/<site>/articles/<article:article>/form")
 def form(site: str, article: str) -> t.Any:
-    sites.get(site)
+    found = sites.get(site)
     return {
+        "reader_notifications": subscriptions.offered(found),
         "form_token": formtoken.issue(site, _article_key(article)),
         "fields": {
             "name": {"required": True, "max_length": NAME_MAX},

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from .. import serialize, sites, threads
+from .. import serialize, sites, subscriptions, threads
 from ..errors import BadRequest
+from ..i18n import gettext
 from ..models import ARTICLE_KEY_MAX
 from ..spam import formtoken
 from ..validation import link_number, parse_page_link
@@ -101,6 +102,7 @@ def page(site: str, article: str) -> t.Any:
         page_url=request.base_url,
         return_to=request.base_url + "?posted=1",
         held=request.args.get("posted") is not None and found.head.site.moderation == "all",
+        notify_offered=subscriptions.offered(sites.get(site)), _=gettext,
     )
     return html, 200, {
         "Content-Type": "text/html; charset=utf-8",
