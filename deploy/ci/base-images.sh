@@ -54,7 +54,8 @@ while read -r image file; do
 	if [ "$current" != "$digest" ]; then
 		echo "building $image"
 		docker build -q --build-arg BASE="$BASE" --label standin.digest="$digest" \
-			-t "$image" -f "$context/$file" "$context" >/dev/null
+			-t "$image" -f "$context/$file" "$context" >"$context/build.log" 2>&1 ||
+			{ tail -30 "$context/build.log" >&2; exit 1; }
 	fi
 done <<LIST
 local/python:3.11-$SUITE   python.Dockerfile
