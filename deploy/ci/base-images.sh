@@ -31,11 +31,13 @@ if ! have "$BASE"; then
 	dir=$(mktemp -d /var/tmp/commentsvc-rootfs.XXXXXX)
 	trap 'rm -rf "$dir"' EXIT
 	echo "debootstrap $SUITE from $url"
+	SECONDS=0
 	debootstrap --variant=minbase "$SUITE" "$dir" "$url" >"$dir.log" 2>&1 ||
 		{ tail -20 "$dir.log" >&2; exit 1; }
 	rm -f "$dir.log"
 	rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
 	tar -C "$dir" -c . | docker import - "$BASE" >/dev/null
+	echo "imported $BASE in ${SECONDS} s"
 	rm -rf "$dir"
 	trap - EXIT
 fi
@@ -48,21 +50,28 @@ cp ./*.Dockerfile ./*.sh "$context/"
 mkdir "$context/certs"
 cp /usr/local/share/ca-certificates/*.crt "$context/certs/" 2>/dev/null || true
 touch "$context/certs/.keep"
-while read -r image file; do
+SECONDS=0
+build() { # image Dockerfile base: rebuilt when its digest label differs
+	local image=$1 file=$2 base=$3 digest current
 	digest=$(cat "$file" "$context"/certs/* ./*.sh | sha256sum | cut -c1-16)
-	current=$(docker image inspect -f '{{index .Config.Labels "standin.digest"}}' "$image" 2>/dev/null || true)
-	if [ "$current" != "$digest" ]; then
-		echo "building $image"
-		docker build -q --build-arg BASE="$BASE" --label standin.digest="$digest" \
-			-t "$image" -f "$context/$file" "$context" >"$context/build.log" 2>&1 ||
-			{ tail -30 "$context/build.log" >&2; exit 1; }
+	current=$(docker image inspect -f '{{index .Config.Labels "standin.digest"}}' "$image" \
+		2>/dev/null || true)
+	[ "$current" = "$digest" ] && return 0
+	if docker build -q --build-arg BASE="$base" --label standin.digest="$digest" \
+		-t "$image" -f "$context/$file" "$context" >"$context/$file.log" 2>&1; then
+		echo "built $image in ${SECONDS} s"
+	else
+		tail -30 "$context/$file.log" >&2
+		return 1
 	fi
-done <<LIST
-local/python:3.11-$SUITE   python.Dockerfile
-local/postgres:15-$SUITE   postgres.Dockerfile
-local/redis:7.0-$SUITE     redis.Dockerfile
-local/nginx:1.22-$SUITE    nginx.Dockerfile
-local/aiosmtpd:$SUITE      aiosmtpd.Dockerfile
-LIST
+}
+# Two at a time (they mostly wait for the mirror); aiosmtpd builds on the python stand-in.
+build "local/python:3.11-$SUITE" python.Dockerfile "$BASE" &
+build "local/postgres:15-$SUITE" postgres.Dockerfile "$BASE" &
+wait -n && wait -n || { wait; exit 1; }
+build "local/redis:7.0-$SUITE" redis.Dockerfile "$BASE" &
+build "local/nginx:1.22-$SUITE" nginx.Dockerfile "$BASE" &
+build "local/aiosmtpd:$SUITE" aiosmtpd.Dockerfile "local/python:3.11-$SUITE" &
+for _ in 1 2 3; do wait -n || { wait; exit 1; }; done
 docker image prune -f >/dev/null  # stand-ins replaced by a rebuild
 docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep '^local/' | sort

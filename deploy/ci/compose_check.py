@@ -324,6 +324,17 @@ def scenario(workdir: Path) -> None:
         start_sink()
         wait_ready()
 
+    with step("a migration that cannot run exits non-zero, naming the failure"):
+        wrong = "postgresql+psycopg://commentsvc:wrong-password@postgres:5432/commentsvc"
+        done = subprocess.run(
+            ["docker", "compose", "-p", PROJECT, "--env-file", ENV_FILE, "-f",
+             str(ROOT / "docker-compose.yml"), "run", "--rm", "--no-deps",
+             "-e", f"COMMENTSVC_SQLALCHEMY_DATABASE_URI={wrong}", "migrate"],
+            capture_output=True, timeout=120)
+        said = (done.stdout + done.stderr).decode(errors="replace")
+        check(done.returncode != 0 and "password authentication failed" in said,
+              f"migrate with a wrong password: exit {done.returncode}: {said[-1500:]}")
+
     with step("a comment posted, approved through the API, read back; mail at the sink"):
         cli("site", "add", "ci", "--origin", BASE, "--moderation", "all")
         out = cli("moderator", "add", "ci-mod", "--site", "ci", "--email", "mod@ci.example")
@@ -423,7 +434,7 @@ def scenario(workdir: Path) -> None:
 
     with step("down, then up: the data stays"):
         compose("down")
-        compose("up", "-d", "--wait", "--scale", "app=3", "--scale", "worker=2", timeout=300)
+        compose("up", "-d", "--wait", timeout=300)
         start_sink()
         wait_ready()
         check({first} <= thread_ids("hello") and second in thread_ids("scaled"),
@@ -440,8 +451,14 @@ def scenario(workdir: Path) -> None:
         check(len(raw_dump) > 1000, "the dump is empty")
         compose("down", "-v")
         compose("up", "-d", "--wait", "postgres", timeout=300)
-        tables = compose("exec", "-T", "postgres", "psql", "-U", "commentsvc", "-d", "commentsvc",
-                         "-tAc", "select count(*) from pg_tables where schemaname = 'public'")
+        for _ in range(30):  # healthy, but an image may still be finishing its first start
+            tables = compose("exec", "-T", "postgres", "psql", "-U", "commentsvc", "-d",
+                             "commentsvc", "-tAc",
+                             "select count(*) from pg_tables where schemaname = 'public'",
+                             check_rc=False)
+            if tables.strip().isdigit():
+                break
+            time.sleep(1)
         check(tables.strip() == "0", f"the new volume is not empty: {tables}")
         compose("exec", "-T", "postgres", "pg_restore", "-U", "commentsvc", "-d", "commentsvc",
                 "--no-owner", "--exit-on-error", stdin=raw_dump, timeout=120)

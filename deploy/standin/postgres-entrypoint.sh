@@ -17,12 +17,17 @@ if [ "${1:-}" = "postgres" ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
 		-D "$PGDATA" >/dev/null
 	rm -f "$pwfile"
 	echo "host all all all scram-sha-256" >>"$PGDATA/pg_hba.conf"
-	pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start >/dev/null
+	# A private socket while initialising: health checks see no server until the real one.
+	init_socket=$(mktemp -d)
+	pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -c unix_socket_directories=$init_socket" \
+		-w start >/dev/null
 	db=${POSTGRES_DB:-$user}
 	if [ "$db" != "postgres" ]; then
-		psql -v ON_ERROR_STOP=1 --username="$user" --dbname=postgres -c "CREATE DATABASE \"$db\""
+		psql -v ON_ERROR_STOP=1 -h "$init_socket" --username="$user" --dbname=postgres \
+			-c "CREATE DATABASE \"$db\""
 	fi
 	pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
+	rm -rf "$init_socket"
 	echo "database initialised"
 fi
 if [ "${1:-}" = "postgres" ]; then
