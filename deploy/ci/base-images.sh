@@ -51,9 +51,10 @@ mkdir "$context/certs"
 cp /usr/local/share/ca-certificates/*.crt "$context/certs/" 2>/dev/null || true
 touch "$context/certs/.keep"
 SECONDS=0
-build() { # image Dockerfile base: rebuilt when its digest label differs
+build() { # image Dockerfile base [files it copies]: rebuilt when its digest label differs
 	local image=$1 file=$2 base=$3 digest current
-	digest=$(cat "$file" "$context"/certs/* ./*.sh | sha256sum | cut -c1-16)
+	shift 3
+	digest=$( (cat "$file" "$@" 2>/dev/null || true) | sha256sum | cut -c1-16)
 	current=$(docker image inspect -f '{{index .Config.Labels "standin.digest"}}' "$image" \
 		2>/dev/null || true)
 	[ "$current" = "$digest" ] && return 0
@@ -66,8 +67,8 @@ build() { # image Dockerfile base: rebuilt when its digest label differs
 	fi
 }
 # Two at a time (they mostly wait for the mirror); aiosmtpd builds on the python stand-in.
-build "local/python:3.11-$SUITE" python.Dockerfile "$BASE" &
-build "local/postgres:15-$SUITE" postgres.Dockerfile "$BASE" &
+build "local/python:3.11-$SUITE" python.Dockerfile "$BASE" "$context"/certs/* &
+build "local/postgres:15-$SUITE" postgres.Dockerfile "$BASE" postgres-entrypoint.sh &
 wait -n && wait -n || { wait; exit 1; }
 build "local/redis:7.0-$SUITE" redis.Dockerfile "$BASE" &
 build "local/nginx:1.22-$SUITE" nginx.Dockerfile "$BASE" &
