@@ -29,6 +29,6 @@ if [ ! -x "$PLUGIN" ]; then
 	tmp=$(mktemp -d)
 	dpkg-deb -x "$apt"/deb/docker-compose_*.deb "$tmp"
 	install -m 0755 "$(find "$tmp" -path '*cli-plugins/docker-compose' -type f | head -1)" "$PLUGIN"
-	rm -rf "$tmp" "$apt/lists" "$apt/cache"
+	rm -rf "$tmp" "$apt"
 fi
 echo "$CONFIG"
