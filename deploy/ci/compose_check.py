@@ -328,7 +328,7 @@ def scenario(workdir: Path) -> None:
         wrong = "postgresql+psycopg://commentsvc:wrong-password@postgres:5432/commentsvc"
         done = subprocess.run(
             ["docker", "compose", "-p", PROJECT, "--env-file", ENV_FILE, "-f",
-             str(ROOT / "docker-compose.yml"), "run", "--rm", "--no-deps",
+             str(ROOT / "docker-compose.yml"), "run", "--rm", "-T", "--no-deps",
              "-e", f"COMMENTSVC_SQLALCHEMY_DATABASE_URI={wrong}", "migrate"],
             capture_output=True, timeout=120)
         said = (done.stdout + done.stderr).decode(errors="replace")
