@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: run test install install-test browser bench spam-eval loadtest lint clean
+.PHONY: run test install install-test browser bench spam-eval loadtest lint clean compose-test lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -70,3 +70,17 @@ loadtest: install-test
 .PHONY: scale
 scale: install-test
 	$(BIN)/python -m bench.scale
+
+# The compose stack under a private Docker daemon, driven over HTTP (root; a few minutes on a
+# clean machine, about two once the base images are cached). See deploy/ci/compose-test.sh.
+compose-test:
+	bash deploy/ci/compose-test.sh
+
+# requirements.lock (the image's pinned dependencies, with hashes) from pyproject.toml.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --python-version 3.11 \
+		--python-platform linux --custom-compile-command "make lock" -o requirements.lock
+	$(BIN)/uv pip compile deploy/requirements-build.in --quiet --generate-hashes \
+		--python-version 3.11 --python-platform linux --custom-compile-command "make lock" \
+		-o deploy/requirements-build.lock
