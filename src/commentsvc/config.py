@@ -83,6 +83,15 @@ DEFAULTS: dict[str, t.Any] = {
     "THREAD_CDN_SECONDS": 10,  # s-maxage: how long a CDN may serve a thread without asking
     # Seconds a worker may trust an article version without asking the database (0: never).
     "THREAD_HEAD_TTL": 0,
+    # Reader notifications: mails per recipient per hour before the rest waits for a digest.
+    "READER_MAIL_MAX_PER_HOUR": 10,
+    # The learned spam filter: share of ham it may mark spam (sets its spam threshold); the
+    # worker retrains after this many moderators' decisions or once one has waited this long;
+    # no filter before this many examples of each kind.
+    "SPAM_HAM_BLOCKED_BUDGET": 0.005,
+    "SPAM_RETRAIN_BATCH": 25,
+    "SPAM_RETRAIN_SECONDS": 3600,
+    "SPAM_MIN_EXAMPLES": 10,
 }
 
 
