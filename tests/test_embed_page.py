@@ -62,14 +62,14 @@ def test_embed_page_renders_the_thread_and_the_leave_a_reply_form(actions, clien
     assert "First!" in html and "Held back" not in html and "ana@example.org" not in html
     link = '<a href="https://ana.example" rel="nofollow ugc noopener" target="_blank">Ana</a>'
     assert link in html
-    for text in ("Leave a Reply", '<label for="commentsvc-body">Comment</label>',
+    for text in ("Leave a Reply", '<label for="commentsvc-body">Comment <span class="commentsvc-required">*</span></label>',
                  'Name <span class="commentsvc-required">*</span>',
                  'Email <span class="commentsvc-required">*</span>', ">Website</label>",
                  "Your email address will not be published.", "Required fields are marked",
                  "Post Comment", 'action="/api/v1/sites/demo/articles/hello-world/comments"',
                  'name="return_to" value="http://localhost/embed/demo/hello-world?posted=1"'):
         assert text in html, text
-    honeypot = re.search(r'<p class="commentsvc-hp" aria-hidden="true">.*?</p>', html, re.S)
+    honeypot = re.search(r'<p class="commentsvc-hp" hidden aria-hidden="true">.*?</p>', html, re.S)
     assert honeypot and 'name="fax"' in honeypot[0]
     assert 'tabindex="-1"' in honeypot[0] and 'autocomplete="off"' in honeypot[0]
     token_value = re.search(r'name="form_token" value="([^"]+)"', html)
@@ -206,7 +206,7 @@ def test_embed_page_posts_and_replies_with_javascript_off(browser, live_server, 
     page.get_by_role("link", name="Reply to Ana").click()
     page.wait_for_url("**?replytocom=*")
     assert page.locator(f"#comment-{first} form").count() == 1
-    page.get_by_label("Comment", exact=True).fill("Replying without JavaScript")
+    page.get_by_label("Comment *", exact=True).fill("Replying without JavaScript")
     page.get_by_label("Name *", exact=True).fill("Bo")
     page.get_by_label("Email *", exact=True).fill("bo@example.org")
     page.get_by_role("button", name="Post Comment").click()

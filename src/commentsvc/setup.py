@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import i18n
 from .config import DEFAULTS, check_production, finish_config
 from .extensions import CookieSessionOnDemand, db, limiter, migrate
 
@@ -59,6 +60,7 @@ def init_extensions(app: Flask) -> None:
     app.teardown_appcontext(_release_session)
     migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"])
     limiter.init_app(app)
+    i18n.init_app(app)
     _reset_limiter_fallback()
     with app.app_context():
         engine = db.engine

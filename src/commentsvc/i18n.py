@@ -1,0 +1,163 @@
+"""Languages: one gettext catalogue for the server's pages and messages and for the widget.
+
+The catalogue lives in ``translations/<locale>/LC_MESSAGES/messages.po`` (``messages.pot`` is the
+template extracted from the Python code, the templates and the widget's JavaScript; see
+``babel.cfg``). The server reads the compiled ``messages.mo`` through Flask-Babel. The widget's
+strings (those whose source location is a ``.js`` file) are served per language as a small JSON
+object, ``{English text: translation}`` or, for plurals, ``{English singular: {CLDR category:
+text}}`` so that the browser's ``Intl.PluralRules`` picks the form.
+
+Language choice (CONTRACT.md): the no-JavaScript page takes ``?lang=`` then ``Accept-Language``;
+everything else (validation messages, the form error page) takes ``Accept-Language``. A regional
+tag falls back to its language (``fr-CA`` → ``fr``), Chinese in simplified script to ``zh-Hans``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import gettext
+import hashlib
+import json
+import typing as t
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_time, get_datetime_format
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+from flask import Flask, has_request_context, request
+from flask_babel import Babel
+
+TRANSLATIONS = Path(__file__).parent / "translations"
+SOURCE_LOCALE = "en"
+# Integers and a few large round numbers: enough to meet every CLDR category an integer can take.
+_PLURAL_SAMPLES = (*range(0, 220), 1000, 10000, 100000, 1000000, 2000000)
+
+babel = Babel()
+
+
+@functools.cache
+def locales() -> tuple[str, ...]:
+    """Every shipped locale in Babel's spelling (``zh_Hans``), English first."""
+    found = sorted(p.parent.parent.name for p in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
+    return (SOURCE_LOCALE, *found)
+
+
+def to_tag(locale: str) -> str:
+    """Babel's ``zh_Hans`` as the BCP 47 tag browsers use, ``zh-Hans``."""
+    return locale.replace("_", "-")
+
+
+def match(tag: str | None) -> str | None:
+    """The shipped locale for a tag, or None: ``fr-CA`` → ``fr``, ``zh-CN`` → ``zh_Hans``."""
+    if not tag:
+        return None
+    lower = tag.strip().replace("_", "-").lower()
+    if len(lower) > 35:
+        return None
+    base = lower.split("-")[0]
+    if base == "zh":
+        simplified = lower in ("zh", "zh-cn", "zh-sg") or lower.startswith("zh-hans")
+        return "zh_Hans" if simplified and "zh_Hans" in locales() else None
+    base = {"no": "nb", "nn": "nb", "iw": "he"}.get(base, base)
+    return base if base in locales() else None
+
+
+def is_rtl(locale: str) -> bool:
+    return Locale.parse(locale).character_order == "right-to-left"
+
+
+def best_accepted() -> str | None:
+    """The first language of the request's Accept-Language that is shipped."""
+    for tag, _quality in request.accept_languages:
+        found = match(tag)
+        if found:
+            return found
+    return None
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale for this request (see the module docstring)."""
+    if not has_request_context():
+        return SOURCE_LOCALE
+    if request.blueprint == "embed":
+        asked = match(request.args.get("lang"))
+        if asked:
+            return asked
+    return best_accepted() or SOURCE_LOCALE
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    babel.init_app(app, locale_selector=select_locale)
+    app.context_processor(_page_language)
+    app.add_template_filter(format_when, "when")
+
+
+def format_when(iso: str) -> str:
+    """An ISO UTC time as the page's language writes a date and time (no seconds), in UTC."""
+    when = dt.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    locale = select_locale()
+    pattern = str(get_datetime_format("medium", locale=locale))
+    day = format_date(when, "medium", locale=locale)
+    time = format_time(when, "short", tzinfo=dt.UTC, locale=locale)
+    return f"{pattern.replace('{1}', day).replace('{0}', time)} UTC"
+
+
+def _page_language() -> dict[str, str]:
+    """`lang` and `dir` for a server-rendered page, in the language its text is in."""
+    locale = select_locale()
+    return {"page_lang": to_tag(locale), "page_dir": "rtl" if is_rtl(locale) else "ltr"}
+
+
+@functools.cache
+def read_catalogue(locale: str) -> Catalog:
+    with (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        return read_po(f, locale=locale)
+
+
+def _category_index(catalogue: Catalog, locale: str) -> dict[str, int]:
+    """For each CLDR plural category of the language, the gettext form that serves it."""
+    choose = gettext.c2py(catalogue.plural_expr)
+    rule = Locale.parse(locale).plural_form
+    index: dict[str, int] = {}
+    for n in _PLURAL_SAMPLES:
+        index.setdefault(rule(n), choose(n))
+    index.setdefault("other", choose(_PLURAL_SAMPLES[-1]))
+    for tag in rule.tags:  # a category only fractions reach (Czech "many"): the general form
+        index.setdefault(tag, index["other"])
+    return index
+
+
+def _from_js(message: t.Any) -> bool:
+    return any(path.endswith(".js") for path, _line in message.locations)
+
+
+@functools.cache
+def widget_strings(locale: str) -> bytes:
+    """The widget's part of one language's catalogue, as compact JSON."""
+    catalogue = read_catalogue(locale)
+    categories = _category_index(catalogue, locale)
+    out: dict[str, t.Any] = {}
+    for message in catalogue:
+        if not message.id or not _from_js(message) or message.fuzzy:
+            continue
+        msgid, text = t.cast(t.Any, message.id), t.cast(t.Any, message.string)
+        if isinstance(msgid, (tuple, list)):
+            forms = list(text)
+            out[msgid[0]] = {cat: forms[i] for cat, i in categories.items() if forms[i]}
+        elif text:
+            out[msgid] = text
+    return json.dumps(out, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+@functools.cache
+def widget_build() -> dict[str, t.Any]:
+    """What the served embed.js/count.js need to know: each language's strings file, RTL tags."""
+    strings = {}
+    for locale in locales()[1:]:
+        digest = hashlib.sha256(widget_strings(locale)).hexdigest()[:12]
+        strings[to_tag(locale)] = f"i18n/{to_tag(locale)}.{digest}.json"
+    rtl = [to_tag(loc) for loc in locales() if is_rtl(loc)]
+    return {"strings": strings, "rtl": rtl}
