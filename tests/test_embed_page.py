@@ -62,7 +62,8 @@ def test_embed_page_renders_the_thread_and_the_leave_a_reply_form(actions, clien
     assert "First!" in html and "Held back" not in html and "ana@example.org" not in html
     link = '<a href="https://ana.example" rel="nofollow ugc noopener" target="_blank">Ana</a>'
     assert link in html
-    for text in ("Leave a Reply", '<label for="commentsvc-body">Comment <span class="commentsvc-required">*</span></label>',
+    for text in ("Leave a Reply",
+                 '<label for="commentsvc-body">Comment <span class="commentsvc-required">*</span>',
                  'Name <span class="commentsvc-required">*</span>',
                  'Email <span class="commentsvc-required">*</span>', ">Website</label>",
                  "Your email address will not be published.", "Required fields are marked",
