@@ -83,6 +83,13 @@ def _key(value: t.Any) -> t.Any:
 
 
 @pytest.mark.parametrize("locale", i18n.locales()[1:])
+def test_a_reply_buttons_name_contains_its_visible_text(locale):
+    """WCAG 2.5.3: "Reply" is shown, "Reply to Ana" is its accessible name."""
+    texts = {m.id: m.string for m in i18n.read_catalogue(locale) if isinstance(m.id, str)}
+    assert texts["Reply"] in texts["Reply to %(name)s"]
+
+
+@pytest.mark.parametrize("locale", i18n.locales()[1:])
 def test_compiled_catalogues_match_their_sources(locale):
     folder = PACKAGE / "translations" / locale / "LC_MESSAGES"
     with (folder / "messages.mo").open("rb") as f:

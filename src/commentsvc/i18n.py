@@ -81,11 +81,9 @@ def select_locale() -> str:
     """Flask-Babel's locale for this request (see the module docstring)."""
     if not has_request_context():
         return SOURCE_LOCALE
-    if request.blueprint == "embed":
-        asked = match(request.args.get("lang"))
-        if asked:
-            return asked
-    return best_accepted() or SOURCE_LOCALE
+    # ?lang= names the no-JavaScript page's language; its form posts carry it on to the
+    # form error page.
+    return match(request.args.get("lang")) or best_accepted() or SOURCE_LOCALE
 
 
 def init_app(app: Flask) -> None:

@@ -16,7 +16,6 @@
   var API = new URL("api/v1/", SRC).href;
   var AUTHOR_KEY = "commentsvc.author";
   var EDIT_PREFIX = "commentsvc.edit.";
-  var HEIGHT_PREFIX = "commentsvc.height.";
   var FIELDS = ["body", "name", "email", "url"];  // in the form's order
   var widgets = [];
 
@@ -200,9 +199,6 @@
     root.classList.add("commentsvc");
     if (!root.getAttribute("data-theme")) root.setAttribute("data-theme", "auto");
     applyScheme(root);
-    // Keep the space this thread took last time, so the page below does not move.
-    var height = load(HEIGHT_PREFIX + this.site + "|" + this.article);
-    if (height && !root.style.minHeight) root.style.minHeight = Math.min(height, 20000) + "px";
     root.setAttribute("aria-busy", "true");
   }
 
@@ -222,7 +218,7 @@
       self.build();
       self.showPage(got[2], true);
       self.root.removeAttribute("aria-busy");
-      self.rememberHeight();
+      self.releaseSpace();
     });
   };
 
@@ -230,11 +226,16 @@
     return this.path + "comments?page=" + this.page + "&per_page=" + this.perPage;
   };
 
-  Widget.prototype.rememberHeight = function () {
-    var self = this;
-    requestAnimationFrame(function () {
-      store(HEIGHT_PREFIX + self.site + "|" + self.article, Math.round(self.root.offsetHeight));
-    });
+  /* The page reserves space for the widget (style="min-height: 100vh" on the div, see the
+     README), so whatever follows it is already out of view when the thread arrives. Give the
+     space back only when that moves nothing in view: the thread itself reaches past the bottom
+     of the window. */
+  Widget.prototype.releaseSpace = function () {
+    var root = this.root;
+    if (!root.style.minHeight) return;
+    var last = root.lastElementChild;
+    var natural = last ? last.getBoundingClientRect().bottom : root.getBoundingClientRect().top;
+    if (natural > window.innerHeight) root.style.minHeight = "";
   };
 
   Widget.prototype.build = function () {
