@@ -330,3 +330,22 @@ def test_closed_thread_shows_no_reply_heading(browser, live_server, actions, sit
         assert page.get_by_role("heading", name="Leave a Reply").count() == 0
     finally:
         context.close()
+
+
+def test_an_iframe_of_the_comments_page_fits_its_content(browser, live_server, actions, site,
+                                                         host):
+    thread(actions, site, 8, body="A longer comment. " * 20)
+    frame = (f'<iframe src="{live_server.url}/embed/demo/story" title="Comments" '
+             'data-commentsvc-frame style="width: 100%; height: 300px; border: 0"></iframe>'
+             f'<script src="{live_server.url}/frame.js" async></script>')
+    url = host.page("/framed", live_server.url, widget=False, extra=frame)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_function("document.querySelector('iframe').offsetHeight > 1000")
+        inner = next(f for f in page.frames if "/embed/demo/story" in f.url)
+        content = inner.evaluate("document.documentElement.getBoundingClientRect().height")
+        assert abs(page.locator("iframe").evaluate("f => f.offsetHeight") - content) <= 1
+    finally:
+        context.close()

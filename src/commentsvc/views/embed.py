@@ -117,6 +117,12 @@ def count_script() -> t.Any:
     return _asset("count.js", "text/javascript")
 
 
+@bp.get("/frame.js")
+def frame_script() -> t.Any:
+    """Sizes an iframe of the embed page to its content (host side and page side)."""
+    return _asset("frame.js", "text/javascript")
+
+
 @bp.get("/embed.css")
 def stylesheet() -> t.Any:
     """The widget's and the embed page's styles (CSS variables a site may override)."""
@@ -141,7 +147,8 @@ def _strings_asset(locale: str) -> Asset:
 def frame_policy(origins: list[str]) -> str:
     """The embed page's CSP: nothing but its own styles, avatars and form; framed by the site."""
     ancestors = " ".join(["'self'", *(o for o in origins if ORIGIN_RE.match(o))])
-    return ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    return ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+            "form-action 'self'; "
             f"base-uri 'none'; frame-ancestors {ancestors}")
 
 
