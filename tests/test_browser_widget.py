@@ -167,14 +167,16 @@ def test_a_site_overrides_single_strings(browser, live_server, site, host):
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_both_themes_pass_axe_on_light_and_dark_hosts(browser, live_server, actions, site, host,
                                                       scheme):
-    ids = thread(actions, site, 3)
+    ids = thread(actions, site, 2)
+    ids += thread(actions, site, 1, body="Try this:\n\n```\n" + "long_line_of_code() " * 30 + "\n```")
     context = browser.new_context(color_scheme=scheme)
     try:
         found = {}
         for dark_host in (False, True):
-            url = host.page(f"/theme-{dark_host}", live_server.url, dark=dark_host,
-                            extra="<pre>" + "x" * 300 + "</pre>")
+            url = host.page(f"/theme-{dark_host}", live_server.url, dark=dark_host)
             page = open_widget(context, url)
+            code = page.locator(".commentsvc-content pre")  # wraps: nothing to scroll to
+            assert code.evaluate("e => e.scrollWidth <= e.clientWidth")
             root = page.locator("#commentsvc")
             assert root.get_attribute("data-scheme") == scheme  # auto follows the reader
             colours = page.locator("#commentsvc-name").evaluate(
