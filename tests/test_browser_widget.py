@@ -168,7 +168,8 @@ def test_a_site_overrides_single_strings(browser, live_server, site, host):
 def test_both_themes_pass_axe_on_light_and_dark_hosts(browser, live_server, actions, site, host,
                                                       scheme):
     ids = thread(actions, site, 2)
-    ids += thread(actions, site, 1, body="Try this:\n\n```\n" + "long_line_of_code() " * 30 + "\n```")
+    code = "Try this:\n\n```\n" + "long_line_of_code() " * 30 + "\n```"
+    ids += thread(actions, site, 1, body=code)
     context = browser.new_context(color_scheme=scheme)
     try:
         found = {}
