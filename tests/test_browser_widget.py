@@ -352,3 +352,20 @@ def test_an_iframe_of_the_comments_page_fits_its_content(browser, live_server, a
         assert abs(page.locator("iframe").evaluate("f => f.offsetHeight") - content) <= 1
     finally:
         context.close()
+
+
+def test_the_review_page_passes_axe(browser, live_server, actions, site):
+    thread(actions, site, 2)
+    actions.post(article="story", name="Held", body="Waiting for a moderator")
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme, bypass_csp=True)  # to inject axe
+        try:
+            page = context.new_page()
+            page.goto(f"{live_server.url}/moderate/")
+            assert axe(page) == [], "login"
+            page.fill("#token", site)
+            page.keyboard.press("Enter")
+            page.get_by_text("Waiting for a moderator").wait_for()
+            assert axe(page) == [], "queue"
+        finally:
+            context.close()
