@@ -140,7 +140,7 @@ def test_widget_strings_are_versioned_compressed_and_cached_for_a_year(client):
     script = client.get("/embed.js").get_data(as_text=True)
     build = json.loads(re.search(r"var BUILD = (.*?);", script).group(1))
     assert build["rtl"] == ["ar", "fa", "he"]
-    url = "/" + build["strings"]["zh-Hans"]
+    url = f"/i18n/zh-Hans.{build['strings']['zh-Hans']}.json"
     answer = client.get(url, headers={"Accept-Encoding": "gzip, br"})
     assert answer.status_code == 200
     assert answer.headers["Content-Encoding"] == "gzip"

@@ -60,6 +60,7 @@ def test_reader_posts_sees_pending_then_the_approved_comment(browser, context, l
     page.on("request", lambda r: requests.append(r.url))
     page.on("request", lambda r: posts.append(r.post_data_json) if r.method == "POST" else None)
     page.goto(f"{live_server.url}/demo/")
+    page.locator("#commentsvc form").wait_for()
     assert page.get_by_role("heading", name="Leave a Reply").is_visible()
     assert page.get_by_text("Your email address will not be published. Required fields are "
                             "marked *").is_visible()

@@ -156,6 +156,6 @@ def widget_build() -> dict[str, t.Any]:
     strings = {}
     for locale in locales()[1:]:
         digest = hashlib.sha256(widget_strings(locale)).hexdigest()[:12]
-        strings[to_tag(locale)] = f"i18n/{to_tag(locale)}.{digest}.json"
+        strings[to_tag(locale)] = digest  # served at i18n/<tag>.<digest>.json
     rtl = [to_tag(loc) for loc in locales() if is_rtl(loc)]
     return {"strings": strings, "rtl": rtl}

@@ -39,7 +39,7 @@
     if (!nodes.length) return;
     var lang = chooseLang();
     var messages = lang === "en" ? Promise.resolve({}) :
-      fetch(new URL(BUILD.strings[lang], SRC).href, { credentials: "omit" })
+      fetch(new URL("i18n/" + lang + "." + BUILD.strings[lang] + ".json", SRC).href, { credentials: "omit" })
         .then(function (r) { return r.ok ? r.json() : {}; }).catch(function () { return {}; });
     var bySite = {};
     nodes.forEach(function (node) {

@@ -56,7 +56,7 @@
   function loadStrings(lang) {
     if (lang === "en") return Promise.resolve({});
     if (!catalogues[lang]) {
-      catalogues[lang] = fetch(new URL(BUILD.strings[lang], SRC).href, { credentials: "omit" })
+      catalogues[lang] = fetch(new URL("i18n/" + lang + "." + BUILD.strings[lang] + ".json", SRC).href, { credentials: "omit" })
         .then(function (r) { return r.ok ? r.json() : {}; })
         .catch(function () { return {}; });
     }

@@ -27,6 +27,8 @@ ASSET_MAX_AGE = 3600  # embed.js and count.js have fixed URLs: caches revalidate
 ONE_YEAR = 31536000  # a versioned URL (?v=digest, or a digest in the name) never changes
 AVATAR_KEY_RE = re.compile(r"^[0-9a-f]{20}$")
 BUILD_RE = re.compile(r"/\*@BUILD@\*/[^;\n]*")
+BLOCK_COMMENT_RE = re.compile(r"/\*.*?\*/", re.S)
+LINE_COMMENT_RE = re.compile(r"(^\s*|  )// .*$", re.M)
 ORIGIN_RE = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
 
 
@@ -72,9 +74,21 @@ def _static(folder: str, name: str) -> Asset:
     data = (Path(folder) / name).read_bytes()
     if name.endswith(".js"):
         build = dict(i18n.widget_build(), css=f"embed.css?v={_static(folder, 'embed.css').digest}")
-        data = BUILD_RE.sub(lambda _m: json.dumps(build, separators=(",", ":")), data.decode(),
-                            count=1).encode()
+        text = BUILD_RE.sub(lambda _m: json.dumps(build, separators=(",", ":")), data.decode(),
+                            count=1)
+        data = _strip(text).encode()
     return _pack(data)
+
+
+def _strip(script: str) -> str:
+    """The script without its comments and indentation (lines kept): a fifth fewer bytes.
+
+    Only comments as the scripts here write them: block comments, and `//` at a line's start or
+    after two spaces (never inside a string in these files).
+    """
+    text = BLOCK_COMMENT_RE.sub("", script)
+    text = LINE_COMMENT_RE.sub("", text)
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip()) + "\n"
 
 
 def _send(asset: Asset, mimetype: str, immutable: bool) -> Response:
