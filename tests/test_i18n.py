@@ -18,7 +18,8 @@ from commentsvc import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "commentsvc"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "t": None, "nt": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "t": None,
+            "nt": (1, 2)}
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 REQUIRED = {"ar", "he", "fa", "ja", "zh_Hans", "ko", "hi", "ru", "uk", "pl", "tr",
             "de", "fr", "es", "it", "pt", "nl", "sv"}

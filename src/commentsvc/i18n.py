@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import gettext
 import hashlib
 import json
+import re
 import typing as t
+from gettext import c2py
 from pathlib import Path
 
 from babel import Locale
@@ -27,7 +28,7 @@ from babel.dates import format_date, format_time, get_datetime_format
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from flask import Flask, has_request_context, request
-from flask_babel import Babel
+from flask_babel import Babel, get_locale, gettext, ngettext
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 SOURCE_LOCALE = "en"
@@ -35,6 +36,24 @@ SOURCE_LOCALE = "en"
 _PLURAL_SAMPLES = (*range(0, 220), 1000, 10000, 100000, 1000000, 2000000)
 
 babel = Babel()
+
+
+def N_(text: str) -> str:  # noqa: N802 - gettext's name for "extract, translate later"
+    return text
+
+
+# What the service answers readers in `message` and `fields` (errors.py), in English in the code
+# and translated on the way out by translate_answer(). Named here so extraction finds them.
+SERVER_TEXTS = (
+    N_("Some fields are not valid."), N_("is required"),
+    N_("must be an http:// or https:// address"), N_("is not a valid web address"),
+    N_("is not a valid email address"), N_("must be a comment id (a whole number)"),
+    N_("Comments are closed on this article."), N_("This comment can no longer be changed."),
+    N_("You already posted this comment here."), N_("Please wait a little before posting again."),
+    N_("Too many comments from your address; please wait before posting again."),
+    N_("The service is briefly unavailable; try again."),
+)
+_AT_MOST = re.compile(r"^must be at most (\d+) characters$")
 
 
 @functools.cache
@@ -117,7 +136,7 @@ def read_catalogue(locale: str) -> Catalog:
 
 def _category_index(catalogue: Catalog, locale: str) -> dict[str, int]:
     """For each CLDR plural category of the language, the gettext form that serves it."""
-    choose = gettext.c2py(catalogue.plural_expr)
+    choose = c2py(catalogue.plural_expr)
     rule = Locale.parse(locale).plural_form
     index: dict[str, int] = {}
     for n in _PLURAL_SAMPLES:
@@ -159,3 +178,24 @@ def widget_build() -> dict[str, t.Any]:
         strings[to_tag(locale)] = digest  # served at i18n/<tag>.<digest>.json
     rtl = [to_tag(loc) for loc in locales() if is_rtl(loc)]
     return {"strings": strings, "rtl": rtl}
+
+
+def translate_answer(message: str, fields: dict[str, str] | None
+                     ) -> tuple[str, dict[str, str] | None]:
+    """An error answer's `message` and `fields` texts in the request's language (codes stay)."""
+    if str(get_locale() or SOURCE_LOCALE) == SOURCE_LOCALE:
+        return message, fields
+    if fields:
+        fields = {name: _problem(name, text) for name, text in fields.items()}
+    return gettext(message), fields
+
+
+def _problem(name: str, text: str) -> str:
+    at_most = _AT_MOST.match(text)
+    if at_most:
+        return ngettext("must be at most %(num)s character", "must be at most %(num)s characters",
+                        int(at_most[1]))
+    translated = gettext(text)
+    if translated == text and name == "email":  # email-validator's detailed English reasons
+        return gettext("is not a valid email address")
+    return translated
