@@ -170,8 +170,8 @@ def review_audits(browser: t.Any, service: str, token: str) -> dict[str, t.Any]:
         page.goto(f"{service}/moderate/")
         out[f"review login ({scheme})"] = axe(page)
         page.fill("#token", token)
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
         page.goto(f"{service}/moderate/?status=approved")
         out[f"review page ({scheme})"] = axe(page)
         context.close()
