@@ -369,3 +369,35 @@ def test_the_review_page_passes_axe(browser, live_server, actions, site):
             assert axe(page) == [], "queue"
         finally:
             context.close()
+
+
+def test_post_edit_and_withdraw_with_the_keyboard_only(browser, live_server, site, host):
+    context = browser.new_context()
+    try:
+        page = open_widget(context, host.page("/keys", live_server.url))
+        page.get_by_label("Comment *", exact=True).focus()
+        page.keyboard.type("Typed, never clicked")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.name") == "name"  # the honeypot is skipped
+        page.keyboard.type("Kim")
+        page.keyboard.press("Tab")
+        page.keyboard.type("kim@example.org")
+        page.keyboard.press("Enter")  # submits the form
+        notice = page.locator(".commentsvc-notice")
+        notice.get_by_text("Your comment is awaiting moderation.").wait_for()
+        assert page.evaluate("document.activeElement.className") == "commentsvc-notice"
+        page.locator(".commentsvc-pending .commentsvc-edit").focus()
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.tagName") == "TEXTAREA"
+        page.keyboard.press("Escape")  # closes the edit form, focus back on Edit
+        assert page.evaluate("document.activeElement.className") == "commentsvc-edit"
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "commentsvc-withdraw"
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.textContent") == "Yes, withdraw it"
+        page.keyboard.press("Enter")
+        notice.get_by_text("Your comment has been withdrawn.").wait_for()
+        assert page.evaluate("document.activeElement.className") == "commentsvc-notice"
+        assert page.locator(".commentsvc-pending").count() == 0
+    finally:
+        context.close()
