@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.browser
+# What these tests check happens in the browser; the database paths behind it run on both
+# databases in the API tests, so these run once, on SQLite, to keep CI short.
+pytestmark = [pytest.mark.browser,
+              pytest.mark.parametrize("database_uri", ["sqlite"], indirect=True)]
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
