@@ -156,3 +156,43 @@ def test_widget_strings_are_versioned_compressed_and_cached_for_a_year(client):
     css = client.get("/" + build["css"])
     assert "immutable" in css.headers["Cache-Control"]
     assert client.get("/embed.css").headers["Cache-Control"] == "public, max-age=3600"
+
+
+def test_validation_answers_follow_accept_language(client, actions):
+    actions.site("demo")
+    bad = {"name": "  ", "email": "not-an-address", "url": "ftp://x.example", "body": "x" * 5001}
+    french = client.post("/api/v1/sites/demo/articles/a/comments", json=bad,
+                         headers={"Accept-Language": "fr-CA, fr;q=0.9, en;q=0.5"})
+    assert french.status_code == 422
+    data = french.get_json()
+    assert data["error"] == "validation_failed"  # codes stay English identifiers
+    assert data["message"] == "Certains champs ne sont pas valides."
+    assert data["fields"] == {"name": "est obligatoire",
+                              "email": "n’est pas une adresse e-mail valide",
+                              "url": "doit être une adresse http:// ou https://",
+                              "body": "doit faire au plus 5000 caractères"}
+    english = client.post("/api/v1/sites/demo/articles/a/comments", json=bad).get_json()
+    assert english["fields"]["name"] == "is required"
+    assert english["fields"]["body"] == "must be at most 5000 characters"
+    assert "@" in english["fields"]["email"]  # email-validator's own reason, in English
+
+    ok = {"name": "Ana", "email": "ana@example.org", "body": "Twice the same"}
+    headers = {"Accept-Language": "pl"}
+    client.post("/api/v1/sites/demo/articles/a/comments", json=ok, headers=headers)
+    again = client.post("/api/v1/sites/demo/articles/a/comments", json=ok, headers=headers)
+    assert again.status_code in (409, 429)
+    assert again.get_json()["message"] in ("Ten komentarz został już tu przez ciebie opublikowany.",
+                                           "Odczekaj chwilę przed kolejnym komentarzem.")
+
+
+def test_the_form_error_page_is_in_the_readers_language(client, actions):
+    actions.site("demo")
+    answer = client.post("/api/v1/sites/demo/articles/a/comments",
+                         data={"name": "Ana", "email": "ana@example.org", "body": "",
+                               "return_to": "https://blog.example/a/"},
+                         headers={"Accept-Language": "de-AT,de;q=0.8", "Accept": "text/html"})
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert '<html lang="de" dir="ltr">' in html
+    assert "<strong>Fehler:</strong> Kommentar: ist erforderlich" in html
+    assert 'value="Kommentar abschicken"' in html and 'value="Ana"' in html

@@ -17,6 +17,7 @@ from flask import Flask, Response, g, jsonify, render_template, request, url_for
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from . import i18n
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -170,6 +171,7 @@ def _form_page(status: int, code: str, message: str, fields: dict[str, str] | No
 
 def _answer(status: int, code: str, message: str, fields: dict[str, str] | None = None,
             values: dict[str, str] | None = None) -> Response:
+    message, fields = i18n.translate_answer(message, fields)  # Accept-Language; codes stay
     if wants_html():
         if request.method == "POST":
             html = _form_page(status, code, message, fields, values)
