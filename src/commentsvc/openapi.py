@@ -229,6 +229,21 @@ def _public_paths() -> J:
         "/embed.css": {"get": op("The widget's and the embed page's styles.", "embed", {
             "200": other("text/css", "The stylesheet."),
             "304": {"description": "Not modified (If-None-Match)."}})},
+        "/count.js": {"get": op("Fills comment-count links on article lists.", "embed", {
+            "200": other("text/javascript", "The script."),
+            "304": {"description": "Not modified (If-None-Match)."}})},
+        "/frame.js": {"get": op("Sizes an iframe of the embed page to its content.", "embed", {
+            "200": other("text/javascript", "The script."),
+            "304": {"description": "Not modified (If-None-Match)."}})},
+        "/i18n/{tag}.{version}.json": {"get": op(
+            "One language's widget texts; cached for a year when the version is current.",
+            "embed", {"200": {"description": "English text to translation.", "content": {
+                "application/json": {"schema": {"type": "object"}}}},
+                      "304": {"description": "Not modified (If-None-Match)."},
+                      **responses({}, 404, html=True)},
+            [path_param("tag", STR, "A language tag the service ships, e.g. fr or zh-Hans.",
+                        "fr"),
+             path_param("version", STR, "The digest embed.js names.", "0123456789ab")])},
         "/embed/{site}/{article}": {"get": op(
             "The thread and form as a page that works without JavaScript.", "embed", {
                 "200": other("text/html", "The page."),
