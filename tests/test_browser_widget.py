@@ -404,3 +404,20 @@ def test_post_edit_and_withdraw_with_the_keyboard_only(browser, live_server, sit
         assert page.locator(".commentsvc-pending").count() == 0
     finally:
         context.close()
+
+
+def test_an_unknown_site_says_so_in_the_readers_language(browser, live_server, host):
+    context = browser.new_context()
+    try:
+        url = host.page("/unknown", live_server.url, lang="fr")
+        host.pages["/unknown"] = host.pages["/unknown"].replace('data-site="demo"',
+                                                               'data-site="nope"')
+        page = context.new_page()
+        page.goto(url)
+        notice = page.locator(".commentsvc-notice")
+        notice.locator("text=/./").wait_for()
+        assert notice.get_attribute("role") == "alert"
+        assert page.locator("#commentsvc form").is_hidden()
+        assert page.get_by_role("heading", name="Laisser un commentaire").count() == 0
+    finally:
+        context.close()

@@ -260,6 +260,7 @@
     var self = this;
     this.more.disabled = false;
     if (!r || r.status !== 200) {
+      if (first) this.form.hidden = this.titleRow.hidden = true;  // nothing to reply to
       this.notify(r && r.data.message || t("Comments could not be loaded."), true);
       return;
     }
