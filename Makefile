@@ -46,10 +46,11 @@ lint: install-test
 # A new language: $(BIN)/pybabel init -i $(CATALOGUE)/messages.pot -d $(CATALOGUE) -l xx
 CATALOGUE := src/commentsvc/translations
 i18n: install-test
-	$(BIN)/pybabel extract -F babel.cfg -k t -k nt:1,2 --no-wrap --sort-by-file --project commentsvc \
-		--copyright-holder "commentsvc authors" -o $(CATALOGUE)/messages.pot src/commentsvc
+	$(BIN)/pybabel extract -F babel.cfg -k t -k nt:1,2 --no-wrap --sort-by-file --add-location=file \
+		--project commentsvc --copyright-holder "commentsvc authors" -o $(CATALOGUE)/messages.pot \
+		src/commentsvc
 	$(BIN)/pybabel update -i $(CATALOGUE)/messages.pot -d $(CATALOGUE) --no-wrap \
-		--no-fuzzy-matching --ignore-obsolete
+		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
 	$(BIN)/pybabel compile -d $(CATALOGUE) --statistics
 
 clean:
