@@ -162,7 +162,7 @@ def _form_page(status: int, code: str, message: str, fields: dict[str, str] | No
     typed = _typed_values(values)
     return_to = g.get("return_to")  # only ever a return_to the view has checked
     if status == 422 and fields and request.endpoint == "api.submit" and return_to:
-        action = url_for("api.submit", **(request.view_args or {}))
+        action = url_for("api.submit", **(request.view_args or {}), lang=i18n.asked_lang())
         return render_template("comment_form_error.html", message=message, labels=FORM_LABELS,
                                fields=fields, values=typed, action=action, return_to=return_to)
     return render_template("error.html", status=status, code=code, message=message,

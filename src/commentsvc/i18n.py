@@ -122,10 +122,23 @@ def format_when(iso: str) -> str:
     return f"{pattern.replace('{1}', day).replace('{0}', time)} UTC"
 
 
-def _page_language() -> dict[str, str]:
-    """`lang` and `dir` for a server-rendered page, in the language its text is in."""
+def _page_language() -> dict[str, t.Any]:
+    """`lang` and `dir` for a server-rendered page, in the language its text is in; and the
+    ?lang= it was asked for, which its links and its form carry on (no cookie remembers it)."""
     locale = select_locale()
-    return {"page_lang": to_tag(locale), "page_dir": "rtl" if is_rtl(locale) else "ltr"}
+    return {"page_lang": to_tag(locale), "page_dir": "rtl" if is_rtl(locale) else "ltr",
+            "asked_lang": asked_lang, "lang_query": _lang_query}
+
+
+def asked_lang() -> str | None:
+    """The shipped language the request's ?lang= names, as a tag, or None."""
+    asked = match(request.args.get("lang")) if has_request_context() else None
+    return to_tag(asked) if asked else None
+
+
+def _lang_query(separator: str) -> str:
+    asked = asked_lang()
+    return f"{separator}lang={asked}" if asked else ""
 
 
 @functools.cache
