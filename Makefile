@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: run test install install-test browser bench spam-eval loadtest lint clean compose-test lock
+.PHONY: run test install install-test browser bench spam-eval loadtest lint clean compose-test lock i18n
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -44,6 +44,18 @@ lint: install-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest tests/test_structure.py -q -p no:cacheprovider
+
+# Re-extract the catalogue template from the code, templates and widget, merge it into every
+# language's messages.po, and compile the messages.mo files the server reads (both committed).
+# A new language: $(BIN)/pybabel init -i $(CATALOGUE)/messages.pot -d $(CATALOGUE) -l xx
+CATALOGUE := src/commentsvc/translations
+i18n: install-test
+	$(BIN)/pybabel extract -F babel.cfg -k t -k nt:1,2 --no-wrap --sort-by-file --add-location=file \
+		--project commentsvc --copyright-holder "commentsvc authors" -o $(CATALOGUE)/messages.pot \
+		src/commentsvc
+	$(BIN)/pybabel update -i $(CATALOGUE)/messages.pot -d $(CATALOGUE) --no-wrap \
+		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
+	$(BIN)/pybabel compile -d $(CATALOGUE) --statistics
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .import_linter_cache .grimp_cache

@@ -24,6 +24,7 @@ from flask import Blueprint, Flask, Response, jsonify, render_template, request
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from . import i18n
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -215,6 +216,7 @@ class _Handlers:
         self.read_form = read_form
 
     def answer(self, e: ApiError) -> Response:
+        message, fields = i18n.translate_answer(e.message, e.fields)  # Accept-Language; codes stay
         own = e.page_template()  # an error with a page of its own is always that page
         if own is not None or wants_html():
             pages = _PAGES.get(request.blueprint or "", ErrorPages())
@@ -222,15 +224,15 @@ class _Handlers:
             values = form.values if form else {}
             html = render_template(
                 own or pages.template, status=e.status, code=e.code,
-                message=e.message, fields=e.fields, values=values,
+                message=message, fields=fields, values=values,
                 return_to=form.return_to if form else None, action=form.action if form else None,
                 **(pages.context() if pages.context else {}), **e.page_context(),
             )
             response = Response(html, status=e.status, mimetype="text/html")
         else:
-            body: dict[str, t.Any] = {"error": e.code, "message": e.message}
-            if e.fields:
-                body["fields"] = e.fields
+            body: dict[str, t.Any] = {"error": e.code, "message": message}
+            if fields:
+                body["fields"] = fields
             response = jsonify(body)
             response.status_code = e.status
         response.headers.update(e.headers)

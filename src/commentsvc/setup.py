@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cache, logs, metrics
+from . import cache, i18n, logs, metrics
 from .cli import register_commands
 from .config import DEFAULTS, check_production, finish_config, normalise_secrets, raw_secrets
 from .errors import register_error_handlers
@@ -68,6 +68,7 @@ def init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"])
     limiter.init_app(app)
     cache.init_app(app)
+    i18n.init_app(app)
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":

@@ -1,26 +1,99 @@
 /* commentsvc widget: <div id="commentsvc" data-site="demo" data-article="hello-world"></div>
    <script src="https://comments.example.org/embed.js" async></script>
+   Options: data-lang, data-theme (light|dark|auto), data-lazy, data-title, data-per-page,
+   data-strings (JSON: English text -> the site's own wording). window.commentsvc.setTheme(name).
    Plain JavaScript, no dependencies, no cookies. User text goes in through textContent and
-   attributes only; body_html (sanitised by the server) through a template element. */
+   attributes only; body_html (sanitised by the server) through a template element.
+   Every text is t("English") / nt("One", "Many", n): extracted into the gettext catalogue and
+   served back per language as JSON (see commentsvc/i18n.py). */
 (function () {
   "use strict";
-  var script = document.currentScript || document.querySelector('script[src$="embed.js"]');
-  if (!script) return;
+  var script = document.currentScript || document.querySelector('script[src*="embed.js"]');
+  if (!script || window.commentsvc && window.commentsvc.started) return;
   var SRC = script.src;
+  // Filled in by the server: the stylesheet's versioned URL and each language's strings file.
+  var BUILD = /*@BUILD@*/{ "css": "embed.css", "strings": {}, "rtl": [] };
   var API = new URL("api/v1/", SRC).href;
   var AUTHOR_KEY = "commentsvc.author";
   var EDIT_PREFIX = "commentsvc.edit.";
+  var FIELDS = ["body", "name", "email", "url"];  // in the form's order
+  var widgets = [];
 
   function el(tag, attrs, kids) {
     var node = document.createElement(tag);
     for (var k in attrs || {}) {
       if (k === "text") node.textContent = attrs[k];
       else if (k === "class") node.className = attrs[k];
-      else if (attrs[k] !== null && attrs[k] !== undefined) node.setAttribute(k, attrs[k]);
+      else if (attrs[k] !== null && attrs[k] !== undefined && attrs[k] !== false) node.setAttribute(k, attrs[k]);
     }
     (kids || []).forEach(function (kid) { if (kid) node.append(kid); });
     return node;
   }
+
+  /* ---- languages ---- */
+
+  function matchLang(tag) {
+    if (!tag) return null;
+    var lower = String(tag).replace(/_/g, "-").toLowerCase();
+    var base = lower.split("-")[0];
+    if (base === "zh") return /^zh(-hans)?(-cn|-sg)?$/.test(lower) || /^zh-hans/.test(lower) ? "zh-Hans" : null;
+    if (base === "no" || base === "nn") base = "nb";
+    if (base === "iw") base = "he";
+    return base === "en" || BUILD.strings[base] ? base : null;
+  }
+
+  function chooseLang(root) {
+    var wanted = [root.getAttribute("data-lang"), document.documentElement.getAttribute("lang")]
+      .concat(navigator.languages || [navigator.language]);
+    for (var i = 0; i < wanted.length; i++) {
+      var found = matchLang(wanted[i]);
+      if (found) return found;
+    }
+    return null;  // the site's default_lang, then English, once the thread has answered
+  }
+
+  var catalogues = {};
+  function loadStrings(lang) {
+    if (lang === "en") return Promise.resolve({});
+    if (!catalogues[lang]) {
+      catalogues[lang] = fetch(new URL("i18n/" + lang + "." + BUILD.strings[lang] + ".json", SRC).href, { credentials: "omit" })
+        .then(function (r) { return r.ok ? r.json() : {}; })
+        .catch(function () { return {}; });
+    }
+    return catalogues[lang];
+  }
+
+  function Words(lang, messages, overrides) {
+    this.lang = lang;
+    this.messages = Object.assign({}, messages, overrides || {});
+    this.plural = new Intl.PluralRules(lang);
+    this.number = new Intl.NumberFormat(lang);
+    this.dates = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
+  }
+  function fill(text, vars) {
+    return text.replace(/%\((\w+)\)s/g, function (m, k) { return vars && k in vars ? vars[k] : m; });
+  }
+  Words.prototype.t = function (msgid, vars) {
+    var text = this.messages[msgid];
+    return fill(typeof text === "string" && text ? text : msgid, vars);
+  };
+  Words.prototype.nt = function (one, other, n, vars) {
+    var forms = this.messages[one];
+    var category = this.plural.select(n);
+    var text = forms && typeof forms === "object" ? forms[category] || forms.other : null;
+    if (!text) text = new Intl.PluralRules("en").select(n) === "one" ? one : other;
+    return fill(text, Object.assign({ num: this.number.format(n) }, vars));
+  };
+  Words.prototype.date = function (iso) {
+    var when = new Date(iso);
+    return isNaN(when) ? iso : this.dates.format(when);
+  };
+  // Named so the catalogue extractor finds every text: t("…") and nt("…", "…", n).
+  var w = null;
+  function t(msgid, vars) { return w.t(msgid, vars); }
+  function nt(one, other, n, vars) { return w.nt(one, other, n, vars); }
+
+  /* ---- storage and HTTP ---- */
 
   function store(key, value) {
     try {
@@ -35,6 +108,7 @@
 
   function call(method, path, body, headers) {
     var init = { method: method, credentials: "omit", headers: headers || {} };
+    init.headers["Accept-Language"] = w ? w.lang : "en";
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
@@ -60,6 +134,57 @@
     return mine;
   }
 
+  var stylesheet = null;
+  function styles() {
+    if (!stylesheet) {
+      stylesheet = new Promise(function (resolve) {
+        var href = new URL(BUILD.css, SRC).href;
+        var link = document.querySelector('link[data-commentsvc]');
+        if (link && link.sheet) return resolve();
+        if (!link) {
+          link = el("link", { rel: "stylesheet", href: href, "data-commentsvc": "" });
+          document.head.append(link);
+        }
+        link.addEventListener("load", resolve);
+        link.addEventListener("error", resolve);
+        setTimeout(resolve, 4000);  // never wait forever for a stylesheet
+      });
+    }
+    return stylesheet;
+  }
+
+  /* Identicons drawn here from the keyed digest in the avatar URL: no request per avatar. */
+  var SVG = "http://www.w3.org/2000/svg";
+  function avatar(url) {
+    var match = /\/avatars\/([0-9a-f]{20})\.svg$/.exec(url || "");
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("class", "commentsvc-avatar");
+    svg.setAttribute("viewBox", "-0.5 -0.5 6 6");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var bits = match ? match[1].match(/../g).map(function (h) { return parseInt(h, 16); }) : null;
+    var back = document.createElementNS(SVG, "rect");
+    [["x", "-0.5"], ["y", "-0.5"], ["width", "6"], ["height", "6"], ["class", "commentsvc-avatar-bg"]]
+      .forEach(function (a) { back.setAttribute(a[0], a[1]); });
+    svg.append(back);
+    if (!bits) return svg;
+    var group = document.createElementNS(SVG, "g");
+    group.setAttribute("fill", "hsl(" + Math.floor(bits[0] * 360 / 256) + ",55%,50%)");
+    for (var cell = 0; cell < 15; cell++) {
+      if (!(bits[1 + (cell >> 3)] >> (cell & 7) & 1)) continue;
+      var row = Math.floor(cell / 3), col = cell % 3;
+      [col, 4 - col].filter(function (x, i, all) { return all.indexOf(x) === i; }).forEach(function (x) {
+        var r = document.createElementNS(SVG, "rect");
+        r.setAttribute("x", x); r.setAttribute("y", row); r.setAttribute("width", 1); r.setAttribute("height", 1);
+        group.append(r);
+      });
+    }
+    svg.append(group);
+    return svg;
+  }
+
+  /* ---- the widget ---- */
+
   function Widget(root) {
     this.root = root;
     this.site = root.getAttribute("data-site");
@@ -70,39 +195,96 @@
       encodeURIComponent(this.article) + "/";
     this.page = 1;
     this.shown = {};
+    try { this.overrides = JSON.parse(root.getAttribute("data-strings") || "{}"); } catch (e) { this.overrides = {}; }
     root.classList.add("commentsvc");
-    root.textContent = "";
-    this.heading = el("h2", { "class": "commentsvc-title", hidden: "" });
-    this.list = el("ol", { "class": "commentsvc-list" });
-    this.more = el("button", { type: "button", "class": "commentsvc-more", hidden: "",
-                               text: "Show more comments" });
-    this.more.addEventListener("click", this.loadPage.bind(this));
-    this.buildForm();
-    root.append(this.heading, this.list, this.more, this.respond);
-    this.refreshToken();
-    this.loadPage();
+    if (!root.getAttribute("data-theme")) root.setAttribute("data-theme", "auto");
+    applyScheme(root);
+    root.setAttribute("aria-busy", "true");
   }
 
-  Widget.prototype.loadPage = function () {
+  Widget.prototype.start = function () {
     var self = this;
-    var query = "comments?page=" + this.page + "&per_page=" + this.perPage;
-    return call("GET", this.path + query).then(function (r) {
-      if (r.status !== 200) return self.notify(r.data.message || "Comments could not be loaded.", true);
-      self.edits = ownEdits(self.site, self.article);
-      var count = r.data.count;
-      self.heading.hidden = count === 0;
-      self.heading.textContent = (count === 1 ? "One " : count + " ") +
-        (self.title ? (count === 1 ? "thought" : "thoughts") + " on \u201c" + self.title + "\u201d"
-                    : (count === 1 ? "comment" : "comments"));
-      if (self.page === 1) {
-        self.form.hidden = !r.data.comments_open;
-        self.closed.hidden = r.data.comments_open;
-      }
-      r.data.comments.forEach(function (c) { self.list.append(self.renderComment(c, false)); });
-      self.more.hidden = r.data.page >= r.data.pages;
-      if (self.page === 1) self.showOwnPending();
-      self.page += 1;
-    }, function () { self.notify("The comment service could not be reached.", true); });
+    var lang = chooseLang(this.root);
+    this.refreshToken();
+    var thread = call("GET", this.threadQuery());
+    var strings = lang ? loadStrings(lang) : thread.then(function (r) {
+      lang = matchLang(r.data && r.data.default_lang) || "en";
+      return loadStrings(lang);
+    }, function () { lang = "en"; return {}; });
+    Promise.all([styles(), strings, thread.catch(function () { return null; })]).then(function (got) {
+      self.words = w = new Words(lang, got[1], self.overrides);
+      self.root.setAttribute("lang", lang === "zh-Hans" ? "zh-Hans" : lang);
+      self.root.setAttribute("dir", BUILD.rtl.indexOf(lang) >= 0 ? "rtl" : "ltr");
+      self.build();
+      self.showPage(got[2], true);
+      self.root.removeAttribute("aria-busy");
+      self.releaseSpace();
+    });
+  };
+
+  Widget.prototype.threadQuery = function () {
+    return this.path + "comments?page=" + this.page + "&per_page=" + this.perPage;
+  };
+
+  /* The page reserves space for the widget (style="min-height: 100vh" on the div, see the
+     README), so whatever follows it is already out of view when the thread arrives. Give the
+     space back only when that moves nothing in view: the thread itself reaches past the bottom
+     of the window. */
+  Widget.prototype.releaseSpace = function () {
+    var root = this.root;
+    if (!root.style.minHeight) return;
+    var last = root.lastElementChild;
+    var natural = last ? last.getBoundingClientRect().bottom : root.getBoundingClientRect().top;
+    if (natural > window.innerHeight) root.style.minHeight = "";
+  };
+
+  Widget.prototype.build = function () {
+    var self = this;
+    this.heading = el("h2", { "class": "commentsvc-title", id: "commentsvc-title", hidden: "" });
+    this.list = el("ol", { "class": "commentsvc-list", "aria-labelledby": "commentsvc-title" });
+    this.more = el("button", { type: "button", "class": "commentsvc-more", hidden: "",
+                               text: t("Show more comments") });
+    this.more.addEventListener("click", function () { self.loadMore(); });
+    this.buildForm();
+    this.root.replaceChildren(this.heading, this.list, this.more, this.respond);
+  };
+
+  Widget.prototype.loadMore = function () {
+    var self = this;
+    this.more.disabled = true;
+    return call("GET", this.threadQuery()).then(function (r) { self.showPage(r, false); },
+                                                 function () { self.showPage(null, false); });
+  };
+
+  Widget.prototype.showPage = function (r, first) {
+    var self = this;
+    this.more.disabled = false;
+    if (!r || r.status !== 200) {
+      if (first) this.form.hidden = this.titleRow.hidden = true;  // nothing to reply to
+      this.notify(r && r.data.message || t("Comments could not be loaded."), true);
+      return;
+    }
+    this.edits = ownEdits(this.site, this.article);
+    var count = r.data.count;
+    this.heading.hidden = count === 0;
+    this.heading.textContent = this.title
+      ? nt("%(num)s thought on \u201c%(title)s\u201d", "%(num)s thoughts on \u201c%(title)s\u201d", count, { title: this.title })
+      : nt("%(num)s Comment", "%(num)s Comments", count);
+    if (first) {
+      this.open = !!r.data.comments_open;
+      this.form.hidden = !this.open;
+      this.titleRow.hidden = !this.open;
+      this.closed.hidden = this.open;
+    }
+    var added = r.data.comments.map(function (c) { return self.list.appendChild(self.renderComment(c, false)); });
+    this.more.hidden = r.data.page >= r.data.pages;
+    if (first) this.showOwnPending();
+    else if (added.length) {
+      // Focus the first newly shown comment: nothing is lost when the button disappears.
+      added[0].setAttribute("tabindex", "-1");
+      added[0].focus();
+    }
+    this.page += 1;
   };
 
   Widget.prototype.showOwnPending = function () {
@@ -135,8 +317,8 @@
     } else {
       name = el("span", { text: author.name });
     }
-    var when = el("time", { datetime: c.created_at, text: new Date(c.created_at).toLocaleString() });
-    var content = el("div", { "class": "commentsvc-content" });
+    var when = el("time", { datetime: c.created_at, text: w.date(c.created_at) });
+    var content = el("div", { "class": "commentsvc-content", dir: "auto" });
     var tpl = document.createElement("template");
     tpl.innerHTML = c.body_html;  // sanitised on the server; never names or urls
     content.append(tpl.content);
@@ -146,22 +328,22 @@
                         id: "comment-" + c.id }, [
       el("article", {}, [
         el("footer", { "class": "commentsvc-meta" }, [
-          el("img", { "class": "commentsvc-avatar", alt: "", width: "40", height: "40",
-                      src: new URL(author.avatar || "avatars/anonymous.svg", SRC).href }),
-          el("b", { "class": "commentsvc-author" }, [name]), " ",
+          avatar(author.avatar),
+          el("b", { "class": "commentsvc-author" }, [el("bdi", {}, [name])]), " ",
           el("a", { "class": "commentsvc-permalink", href: "#comment-" + c.id }, [when]),
-          c.edited_at ? el("span", { "class": "commentsvc-edited", text: " (edited)" }) : null,
+          c.edited_at ? el("span", { "class": "commentsvc-edited", text: t("(edited)") }) : null,
         ]),
         pending ? el("p", { "class": "commentsvc-awaiting",
-                            text: "Awaiting moderation. Only you can see this comment." }) : null,
+                            text: t("Awaiting moderation. Only you can see this comment.") }) : null,
         content,
         actions,
       ]),
     ]);
     this.shown[c.id] = li;
-    if (!pending && !this.form.hidden) {
+    if (!pending && this.open) {
       var reply = el("button", { type: "button", "class": "commentsvc-reply",
-                                 "aria-label": "Reply to " + author.name, text: "Reply" });
+                                 "aria-label": t("Reply to %(name)s", { name: author.name }),
+                                 text: t("Reply") });
       reply.addEventListener("click", function () { self.replyTo(c, li, reply); });
       actions.append(reply);
     }
@@ -178,17 +360,18 @@
     return li;
   };
 
-  Widget.prototype.field = function (name, label, type, attrs) {
+  Widget.prototype.field = function (name, label, type, attrs, required) {
     var id = "commentsvc-" + name;
     var input = el(type === "textarea" ? "textarea" : "input", Object.assign({
       id: id, name: name, type: type === "textarea" ? null : type,
-      "aria-describedby": id + "-error",
+      "aria-describedby": id + "-error", required: required ? "" : null,
     }, attrs));
-    var labelNode = el("label", { "for": id, text: label.replace(" *", "") });
-    if (/\*$/.test(label)) labelNode.append(" ", el("span", { "class": "commentsvc-required", text: "*" }));
+    var labelNode = el("label", { "for": id, text: label });
+    if (required) labelNode.append(" ", el("span", { "class": "commentsvc-required", text: "*" }));
     var error = el("span", { "class": "commentsvc-error", id: id + "-error" });
     this.inputs[name] = input;
     this.errors[name] = error;
+    this.labels[name] = label;
     return el("p", { "class": "commentsvc-field commentsvc-field-" + name }, [labelNode, input, error]);
   };
 
@@ -196,43 +379,55 @@
     var self = this;
     this.inputs = {};
     this.errors = {};
-    this.titleText = el("span", { text: "Leave a Reply" });
+    this.labels = {};
+    this.titleText = el("h3", { "class": "commentsvc-reply-title", id: "commentsvc-reply-title",
+                                text: t("Leave a Reply") });
     this.cancel = el("button", { type: "button", "class": "commentsvc-cancel", hidden: "",
-                                 text: "Cancel reply" });
+                                 text: t("Cancel reply") });
     this.cancel.addEventListener("click", function () { self.cancelReply(true); });
+    this.titleRow = el("div", { "class": "commentsvc-reply-head" }, [this.titleText, this.cancel]);
     this.notice = el("div", { "class": "commentsvc-notice", role: "status", "aria-live": "polite",
                               tabindex: "-1" });
     this.remember = el("input", { type: "checkbox", id: "commentsvc-remember", name: "remember" });
     this.notifyBox = el("input", { type: "checkbox", id: "commentsvc-notify", name: "notify", value: "replies" });
     this.notifyRow = el("p", { "class": "commentsvc-notify", hidden: "" }, [this.notifyBox, " ", el("label", {
-      "for": "commentsvc-notify", text: "Notify me of follow-up comments by email." })]);
-    this.submit = el("button", { type: "submit", "class": "commentsvc-submit", text: "Post Comment" });
-    var honeypot = this.field("fax", "Fax", "text", { tabindex: "-1", autocomplete: "off" });
-    honeypot.className = "commentsvc-hp";
-    honeypot.setAttribute("aria-hidden", "true");
-    this.form = el("form", { "class": "commentsvc-form", novalidate: "" }, [
+      "for": "commentsvc-notify", text: t("Notify me of follow-up comments by email.") })]);
+    this.submit = el("button", { type: "submit", "class": "commentsvc-submit", text: t("Post Comment") });
+    // The honeypot: `hidden` keeps it from people, screen readers and the tab order, styled or not.
+    var honeypot = el("p", { "class": "commentsvc-hp", hidden: "", "aria-hidden": "true" }, [
+      el("label", { "for": "commentsvc-fax", text: "Fax" }),
+      this.inputs.fax = el("input", { id: "commentsvc-fax", name: "fax", type: "text", tabindex: "-1",
+                                      autocomplete: "off" })]);
+    var star = el("span", { "class": "commentsvc-required", text: "*" });
+    var notes = t("Required fields are marked %(mark)s").split("%(mark)s");
+    this.form = el("form", { "class": "commentsvc-form", novalidate: "",
+                             "aria-labelledby": "commentsvc-reply-title" }, [
       el("p", { "class": "commentsvc-notes" }, [
-        el("span", { id: "commentsvc-email-notes", text: "Your email address will not be published." }),
-        " Required fields are marked ", el("span", { "class": "commentsvc-required", text: "*" }),
+        el("span", { id: "commentsvc-email-notes", text: t("Your email address will not be published.") }),
+        " " + notes[0], star, notes[1] || "",
       ]),
-      this.field("body", "Comment", "textarea", { rows: "8", maxlength: "5000", required: "" }),
-      this.field("name", "Name *", "text", { maxlength: "100", autocomplete: "name", required: "" }),
-      this.field("email", "Email *", "email", { maxlength: "254", autocomplete: "email", required: "" }),
-      this.field("url", "Website", "url", { maxlength: "200", autocomplete: "url" }),
+      this.field("body", t("Comment"), "textarea", { rows: "8", maxlength: "5000" }, true),
+      this.field("name", t("Name"), "text", { maxlength: "100", autocomplete: "name" }, true),
+      this.field("email", t("Email"), "email", { maxlength: "254", autocomplete: "email" }, true),
+      this.field("url", t("Website"), "url", { maxlength: "200", autocomplete: "url", dir: "ltr" }, false),
       honeypot,
       el("p", { "class": "commentsvc-remember" }, [this.remember, " ", el("label", {
         "for": "commentsvc-remember",
-        text: "Save my name, email, and website in this browser for the next time I comment." })]),
+        text: t("Save my name, email, and website in this browser for the next time I comment.") })]),
       this.notifyRow,
       el("p", { "class": "commentsvc-submit-row" }, [this.submit]),
     ]);
+    this.inputs.body.setAttribute("dir", "auto");
+    this.inputs.name.setAttribute("dir", "auto");
+    this.inputs.email.setAttribute("dir", "ltr");
     this.inputs.email.setAttribute("aria-describedby", "commentsvc-email-notes commentsvc-email-error");
-    this.closed = el("p", { "class": "commentsvc-closed", hidden: "", text: "Comments are closed." });
+    this.closed = el("p", { "class": "commentsvc-closed", hidden: "", text: t("Comments are closed.") });
     this.respond = el("div", { "class": "commentsvc-respond", id: "respond" }, [
-      el("h3", { "class": "commentsvc-reply-title" }, [this.titleText, " ", this.cancel]),
-      this.notice, this.closed, this.form,
+      this.titleRow, this.notice, this.closed, this.form,
     ]);
-    this.home = this.respond;  // where the form returns after a reply
+    this.respond.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && self.parentId) { event.preventDefault(); self.cancelReply(true); }
+    });
     var saved = load(AUTHOR_KEY);
     if (saved) {
       ["name", "email", "url"].forEach(function (k) { self.inputs[k].value = saved[k] || ""; });
@@ -253,7 +448,7 @@
   Widget.prototype.replyTo = function (c, li, button) {
     this.parentId = c.id;
     this.replyButton = button;
-    this.titleText.textContent = "Reply to " + c.author.name;
+    this.titleText.textContent = t("Reply to %(name)s", { name: c.author.name });
     this.cancel.hidden = false;
     li.querySelector(":scope > article").after(this.respond);
     this.inputs.body.focus();
@@ -263,16 +458,18 @@
     var button = this.replyButton;
     this.parentId = null;
     this.replyButton = null;
-    this.titleText.textContent = "Leave a Reply";
+    this.titleText.textContent = t("Leave a Reply");
     this.cancel.hidden = true;
     this.root.append(this.respond);
     if (focus && button) button.focus();
   };
 
   Widget.prototype.notify = function (text, isError) {
-    this.notice.textContent = text;
-    this.notice.classList.toggle("commentsvc-notice-error", !!isError);
+    if (!this.notice) return;
     this.notice.setAttribute("role", isError ? "alert" : "status");
+    this.notice.setAttribute("aria-live", isError ? "assertive" : "polite");
+    this.notice.classList.toggle("commentsvc-notice-error", !!isError);
+    this.notice.textContent = text;
   };
 
   Widget.prototype.clearErrors = function () {
@@ -286,7 +483,7 @@
   Widget.prototype.post = function () {
     var self = this;
     var v = {};
-    ["body", "name", "email", "url", "fax"].forEach(function (k) { v[k] = self.inputs[k].value; });
+    FIELDS.concat(["fax"]).forEach(function (k) { v[k] = self.inputs[k].value; });
     var payload = { name: v.name, email: v.email, url: v.url, body: v.body, fax: v.fax,
                     parent_id: this.parentId || null, form_token: this.token,
                     notify: this.notifyBox.checked ? "replies" : null };
@@ -297,23 +494,27 @@
       if (r.status === 201 || r.status === 202) return self.posted(r.data, v);
       if (r.status === 422 && r.data.fields) {
         var first = null;
-        for (var k in r.data.fields) {
-          if (!self.errors[k]) continue;
-          self.errors[k].textContent = r.data.fields[k];
+        FIELDS.forEach(function (k) {
+          var problem = r.data.fields[k];
+          if (!problem) return;
+          // A whole sentence: the field's name, then what is wrong with it.
+          self.errors[k].textContent = t("%(field)s: %(problem)s", { field: self.labels[k], problem: problem });
           self.inputs[k].setAttribute("aria-invalid", "true");
           first = first || self.inputs[k];
-        }
-        self.notify(r.data.message || "Some fields are not valid.", true);
+        });
+        self.notify(t("Please correct the fields marked below."), true);
         return (first || self.notice).focus();
       }
-      var text = r.data.message || "Your comment could not be posted.";
-      var wait = r.response.headers.get("Retry-After");
-      if (r.status === 429 && wait) text += " Please try again in " + wait + " seconds.";
+      var text = r.data.message || t("Your comment could not be posted.");
+      var wait = parseInt(r.response.headers.get("Retry-After"), 10);
+      if (r.status === 429 && wait > 0) {
+        text += " " + nt("Please try again in %(num)s second.", "Please try again in %(num)s seconds.", wait);
+      }
       self.notify(text, true);
       self.notice.focus();
     }, function () {
       self.submit.disabled = false;
-      self.notify("The comment service could not be reached. Please try again.", true);
+      self.notify(t("The comment service could not be reached. Please try again."), true);
       self.notice.focus();
     });
   };
@@ -330,36 +531,40 @@
     this.cancelReply(false);
     this.placeComment(data.comment, pending);
     this.refreshToken();
-    this.notify(pending ? "Your comment is awaiting moderation." : "Your comment has been published.");
+    this.notify(pending ? t("Your comment is awaiting moderation.") : t("Your comment has been published."));
     this.notice.focus();
   };
 
   Widget.prototype.addEditControls = function (entry, li, content, actions) {
     var self = this;
     var id = entry.comment.id;
-    var edit = el("button", { type: "button", "class": "commentsvc-edit", text: "Edit" });
-    var withdraw = el("button", { type: "button", "class": "commentsvc-withdraw", text: "Withdraw" });
+    var edit = el("button", { type: "button", "class": "commentsvc-edit", text: t("Edit") });
+    var withdraw = el("button", { type: "button", "class": "commentsvc-withdraw", text: t("Withdraw") });
     var headers = function () { return { "X-Edit-Token": entry.token }; };
     var forget = function () { store(EDIT_PREFIX + id, null); edit.remove(); withdraw.remove(); };
+    var unreachable = function () { self.notify(t("The comment service could not be reached. Please try again."), true); };
     var expired = function () {
       if (Date.parse(entry.expires) > Date.now()) return false;
       forget();
-      self.notify("The time to edit this comment has passed.", true);
+      self.notify(t("The time to edit this comment has passed."), true);
       return true;
     };
     edit.addEventListener("click", function () {
       if (expired()) return;
-      var box = el("textarea", { id: "commentsvc-edit-" + id, rows: "6", maxlength: "5000",
+      var box = el("textarea", { id: "commentsvc-edit-" + id, rows: "6", maxlength: "5000", dir: "auto",
                                  "aria-describedby": "commentsvc-edit-" + id + "-error" });
       box.value = entry.body || "";
       var error = el("span", { "class": "commentsvc-error", id: "commentsvc-edit-" + id + "-error" });
-      var save = el("button", { type: "submit", text: "Save" });
-      var cancel = el("button", { type: "button", text: "Cancel" });
+      var save = el("button", { type: "submit", text: t("Save") });
+      var cancel = el("button", { type: "button", text: t("Cancel") });
       var form = el("form", { "class": "commentsvc-edit-form", novalidate: "" }, [
-        el("label", { "for": box.id, text: "Edit your comment" }), box, error,
+        el("label", { "for": box.id, text: t("Edit your comment") }), box, error,
         el("p", {}, [save, " ", cancel])]);
       var close = function () { form.remove(); content.hidden = false; actions.hidden = false; edit.focus(); };
       cancel.addEventListener("click", close);
+      form.addEventListener("keydown", function (event) {
+        if (event.key === "Escape") { event.preventDefault(); event.stopPropagation(); close(); }
+      });
       form.addEventListener("submit", function (event) {
         event.preventDefault();
         if (expired()) return close();
@@ -377,7 +582,7 @@
             var kids = li.querySelector(":scope > .commentsvc-children");
             if (kids && !fresh.querySelector(":scope > .commentsvc-children")) fresh.append(kids);
             li.replaceWith(fresh);
-            self.notify(entry.pending ? "Your comment is awaiting moderation." : "Your comment has been updated.");
+            self.notify(entry.pending ? t("Your comment is awaiting moderation.") : t("Your comment has been updated."));
             return fresh.querySelector(".commentsvc-edit").focus();
           }
           if (r.status === 422 && r.data.fields) {
@@ -386,9 +591,9 @@
             return box.focus();
           }
           if (r.status >= 401 && r.status <= 404) { forget(); form.remove(); content.hidden = false; actions.hidden = false; }
-          self.notify(r.data.message || "Your comment could not be changed.", true);
+          self.notify(r.data.message || t("Your comment could not be changed."), true);
           self.notice.focus();
-        }, function () { self.notify("The comment service could not be reached.", true); });
+        }, unreachable);
       });
       content.hidden = true;
       actions.hidden = true;
@@ -397,25 +602,28 @@
     });
     withdraw.addEventListener("click", function () {
       if (expired()) return;
-      var yes = el("button", { type: "button", text: "Yes, withdraw it" });
-      var no = el("button", { type: "button", text: "Keep it" });
-      var ask = el("p", { "class": "commentsvc-confirm", role: "group" }, [
-        "Withdraw this comment? ", yes, " ", no]);
-      no.addEventListener("click", function () { ask.remove(); withdraw.focus(); });
+      var yes = el("button", { type: "button", text: t("Yes, withdraw it") });
+      var no = el("button", { type: "button", text: t("Keep it") });
+      var question = el("span", { id: "commentsvc-confirm-" + id, text: t("Withdraw this comment?") });
+      var ask = el("p", { "class": "commentsvc-confirm", role: "group",
+                          "aria-labelledby": question.id }, [question, " ", yes, " ", no]);
+      var keep = function () { ask.remove(); withdraw.focus(); };
+      no.addEventListener("click", keep);
+      ask.addEventListener("keydown", function (event) { if (event.key === "Escape") keep(); });
       yes.addEventListener("click", function () {
         call("DELETE", "comments/" + id, undefined, headers()).then(function (r) {
           if (r.status === 204 || r.status === 200) {
             store(EDIT_PREFIX + id, null);
             delete self.shown[id];
             li.remove();
-            self.notify("Your comment has been withdrawn.");
+            self.notify(t("Your comment has been withdrawn."));
             return self.notice.focus();
           }
           if (r.status >= 401 && r.status <= 404) forget();
           ask.remove();
-          self.notify(r.data.message || "Your comment could not be withdrawn.", true);
+          self.notify(r.data.message || t("Your comment could not be withdrawn."), true);
           self.notice.focus();
-        }, function () { self.notify("The comment service could not be reached.", true); });
+        }, unreachable);
       });
       actions.after(ask);
       yes.focus();
@@ -423,16 +631,46 @@
     actions.append(edit, " ", withdraw);
   };
 
-  function start() {
-    var link = document.querySelector("link[data-commentsvc]");
-    if (!link) {
-      link = el("link", { rel: "stylesheet", href: new URL("embed.css", SRC).href, "data-commentsvc": "" });
-      document.head.append(link);
-    }
-    var root = document.getElementById("commentsvc");
-    if (root && root.getAttribute("data-site")) new Widget(root);
+  /* ---- themes: data-theme is what the page asked for, data-scheme what is in effect ---- */
+
+  var darkQuery = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+  function applyScheme(root) {
+    var theme = root.getAttribute("data-theme");
+    var dark = theme === "dark" || theme !== "light" && !!darkQuery && darkQuery.matches;
+    root.setAttribute("data-scheme", dark ? "dark" : "light");
+  }
+  if (darkQuery && darkQuery.addEventListener) {
+    darkQuery.addEventListener("change", function () {
+      widgets.forEach(function (widget) { applyScheme(widget.root); });
+    });
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  function setTheme(name) {
+    var theme = name === "light" || name === "dark" ? name : "auto";
+    var root = document.getElementById("commentsvc");
+    if (root) { root.setAttribute("data-theme", theme); applyScheme(root); }
+    return theme;
+  }
+
+  /* ---- start ---- */
+
+  function begin() {
+    styles();  // ask for the stylesheet at once, even for a lazy widget
+    var root = document.getElementById("commentsvc");
+    if (!root || !root.getAttribute("data-site")) return;
+    var widget = new Widget(root);
+    widgets.push(widget);
+    if (!root.hasAttribute("data-lazy") || !("IntersectionObserver" in window)) return widget.start();
+    // data-lazy: load the thread once the widget is within one viewport of being seen.
+    var watcher = new IntersectionObserver(function (entries) {
+      if (!entries.some(function (e) { return e.isIntersecting; })) return;
+      watcher.disconnect();
+      widget.start();
+    }, { rootMargin: "100% 0px 100% 0px" });
+    watcher.observe(root);
+  }
+
+  window.commentsvc = Object.assign(window.commentsvc || {}, { started: true, setTheme: setTheme });
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", begin);
+  else begin();
 })();

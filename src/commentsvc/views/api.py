@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
-from .. import authors, comments, metrics, serialize, sites, subscriptions, threads
+from .. import authors, comments, i18n, metrics, serialize, sites, subscriptions, threads
 from ..errors import BadRequest, FormPost, form_post
 from ..extensions import limiter
 from ..models import BODY_MAX, EMAIL_MAX, NAME_MAX, URL_MAX
@@ -67,7 +67,8 @@ def submit(site: str, article: str) -> t.Any:
     body = read_body(request)
     form = return_to = None
     if body.is_form:  # refusals answer with a page that gives the reader's text back
-        form = FormPost(body.typed_values(), action=url_for(".submit", site=site, article=article))
+        action = url_for(".submit", site=site, article=article, lang=i18n.asked_lang())
+        form = FormPost(body.typed_values(), action=action)
         with form_post(form):
             return_to = checked_return_to(
                 body.data.get("return_to"), sites.get(site).origins, own_origins()

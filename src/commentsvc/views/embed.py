@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import functools
+import gzip
 import hashlib
+import json
 import re
 import typing as t
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from .. import serialize, sites, subscriptions, threads
-from ..errors import BadRequest
+from .. import i18n, serialize, sites, subscriptions, threads
+from ..errors import BadRequest, NotFound
 from ..i18n import gettext
 from ..models import ARTICLE_KEY_MAX
 from ..spam import formtoken
@@ -22,51 +25,118 @@ bp = Blueprint("embed", __name__)
 DEMO_SITE = "demo"
 DEMO_ARTICLE = "hello-world"
 EMBED_PER_PAGE = 50
-ASSET_MAX_AGE = 3600  # the widget's URL is not versioned: let caches revalidate hourly
+ASSET_MAX_AGE = 3600  # embed.js and count.js have fixed URLs: caches revalidate hourly
+ONE_YEAR = 31536000  # a versioned URL (?v=digest, or a digest in the name) never changes
+AVATAR_KEY_RE = re.compile(r"^[0-9a-f]{20}$")
+BUILD_RE = re.compile(r"/\*@BUILD@\*/[^;\n]*")
+BLOCK_COMMENT_RE = re.compile(r"/\*.*?\*/", re.S)
+LINE_COMMENT_RE = re.compile(r"(^\s*|  )// .*$", re.M)
 ORIGIN_RE = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
 
 
 @bp.get("/avatars/<key>.svg")
 def avatar(key: str) -> t.Any:
-    """A 5x5 symmetric identicon drawn from the keyed avatar digest: no third-party request."""
-    digest = hashlib.sha256(key.encode()).digest()
-    hue = digest[0] * 360 // 256
+    """A 5x5 symmetric identicon drawn from the keyed avatar digest: no third-party request.
+
+    The widget draws the same picture itself from the key in the URL (embed.js `avatar`).
+    """
+    bits = bytes.fromhex(key) if AVATAR_KEY_RE.match(key) else hashlib.sha256(key.encode()).digest()
+    hue = bits[0] * 360 // 256
     cells = []
-    for row in range(5):
-        for col in range(3):
-            if digest[1 + row * 3 + col] & 1:
-                for x in {col, 4 - col}:
-                    cells.append(f'<rect x="{x}" y="{row}" width="1" height="1"/>')
+    for cell in range(15):
+        if bits[1 + (cell >> 3)] >> (cell & 7) & 1:
+            row, col = divmod(cell, 3)
+            for x in sorted({col, 4 - col}):
+                cells.append(f'<rect x="{x}" y="{row}" width="1" height="1"/>')
     svg = (
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="-0.5 -0.5 6 6" width="48" height="48">'
-        '<rect x="-0.5" y="-0.5" width="6" height="6" fill="#f0f0f0"/>'
+        '<rect x="-0.5" y="-0.5" width="6" height="6" fill="#ececec"/>'
         f'<g fill="hsl({hue},55%,50%)">{"".join(cells)}</g></svg>'
     )
     return Response(svg, mimetype="image/svg+xml",
                     headers={"Cache-Control": "public, max-age=31536000, immutable"})
 
 
-@functools.lru_cache(maxsize=8)
-def _asset_bytes(folder: str, name: str) -> tuple[bytes, str]:
-    """A static asset's bytes and ETag, read once per worker (no file handle per request)."""
+@dataclass(frozen=True)
+class Asset:
+    """One served file: its bytes, gzipped bytes and a content digest (ETag and URL version)."""
+
+    data: bytes
+    gzipped: bytes
+    digest: str
+
+
+def _pack(data: bytes) -> Asset:
+    return Asset(data, gzip.compress(data, 9, mtime=0), hashlib.sha256(data).hexdigest()[:12])
+
+
+@functools.lru_cache(maxsize=16)
+def _static(folder: str, name: str) -> Asset:
+    """A static asset read once per worker; the scripts learn the versioned URLs they load."""
     data = (Path(folder) / name).read_bytes()
-    return data, hashlib.sha256(data).hexdigest()[:20]
+    if name.endswith(".js"):
+        build = dict(i18n.widget_build(), css=f"embed.css?v={_static(folder, 'embed.css').digest}")
+        text = BUILD_RE.sub(lambda _m: json.dumps(build, separators=(",", ":")), data.decode(),
+                            count=1)
+        data = _strip(text).encode()
+    return _pack(data)
+
+
+def _strip(script: str) -> str:
+    """The script without its comments and indentation (lines kept): a fifth fewer bytes.
+
+    Only comments as the scripts here write them: block comments, and `//` at a line's start or
+    after two spaces (never inside a string in these files).
+    """
+    text = BLOCK_COMMENT_RE.sub("", script)
+    text = LINE_COMMENT_RE.sub("", text)
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip()) + "\n"
+
+
+def _send(asset: Asset, mimetype: str, immutable: bool) -> Response:
+    """The asset gzipped when the client takes it; a year's caching for a versioned URL."""
+    zipped = "gzip" in request.headers.get("Accept-Encoding", "")
+    response = Response(asset.gzipped if zipped else asset.data, mimetype=mimetype)
+    if zipped:
+        response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    response.set_etag(asset.digest + ("-gz" if zipped else ""))
+    response.cache_control.public = True
+    response.cache_control.max_age = ONE_YEAR if immutable else ASSET_MAX_AGE
+    if immutable:
+        response.cache_control.immutable = True
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.access_control_allow_origin = "*"  # public, and fetched by host pages' scripts
+    return t.cast(Response, response.make_conditional(request))
+
+
+@bp.app_template_global()
+def asset_version(name: str) -> str:
+    """The digest naming a static file's current version, for a URL cached for a year."""
+    return _static(t.cast(str, current_app.static_folder), name).digest
 
 
 def _asset(name: str, mimetype: str) -> Response:
-    data, etag = _asset_bytes(t.cast(str, current_app.static_folder), name)
-    response = Response(data, mimetype=mimetype)
-    response.set_etag(etag)
-    response.cache_control.max_age = ASSET_MAX_AGE
-    response.cache_control.public = True
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return t.cast(Response, response.make_conditional(request))
+    asset = _static(t.cast(str, current_app.static_folder), name)
+    return _send(asset, mimetype, request.args.get("v") == asset.digest)
 
 
 @bp.get("/embed.js")
 def script() -> t.Any:
-    """The widget: plain JavaScript, no dependencies."""
+    """The widget: plain JavaScript, no dependencies. Its URL is fixed, so caches revalidate."""
     return _asset("embed.js", "text/javascript")
+
+
+@bp.get("/count.js")
+def count_script() -> t.Any:
+    """Fills every [data-commentsvc-count] element with its article's translated count."""
+    return _asset("count.js", "text/javascript")
+
+
+@bp.get("/frame.js")
+def frame_script() -> t.Any:
+    """Sizes an iframe of the embed page to its content (host side and page side)."""
+    return _asset("frame.js", "text/javascript")
 
 
 @bp.get("/embed.css")
@@ -75,10 +145,26 @@ def stylesheet() -> t.Any:
     return _asset("embed.css", "text/css")
 
 
+@bp.get("/i18n/<tag>.<version>.json")
+def strings(tag: str, version: str) -> t.Any:
+    """One language's widget strings; the URL names its version, so it is cached for a year."""
+    locale = i18n.match(tag)
+    if locale is None or locale == i18n.SOURCE_LOCALE or i18n.to_tag(locale) != tag:
+        raise NotFound("There are no strings for that language.")
+    asset = _strings_asset(locale)
+    return _send(asset, "application/json", version == asset.digest)
+
+
+@functools.lru_cache(maxsize=64)
+def _strings_asset(locale: str) -> Asset:
+    return _pack(i18n.widget_strings(locale))
+
+
 def frame_policy(origins: list[str]) -> str:
     """The embed page's CSP: nothing but its own styles, avatars and form; framed by the site."""
     ancestors = " ".join(["'self'", *(o for o in origins if ORIGIN_RE.match(o))])
-    return ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    return ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+            "form-action 'self'; "
             f"base-uri 'none'; frame-ancestors {ancestors}")
 
 

@@ -1,0 +1,172 @@
+"""The widget on a third-party site (another origin) in Chromium: languages, themes and
+accessibility (axe-core, WCAG 2.1 A/AA) of every reader page."""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+import pytest
+
+from .widget_host import Host, axe, open_widget, serve_host, thread
+
+# What these tests check happens in the browser; the database paths behind it run on both
+# databases in the API tests, so these run once, on SQLite, to keep CI short.
+pytestmark = [pytest.mark.browser,
+              pytest.mark.parametrize("database_uri", ["sqlite"], indirect=True)]
+
+
+@pytest.fixture(scope="module")
+def host() -> t.Iterator[Host]:
+    yield from serve_host()
+
+
+@pytest.fixture
+def site(live_server, actions, host):
+    """The demo site allowing the host's origin; returns a moderator token."""
+    actions.site("demo", host.origin, live_server.url, moderation="all")
+    return actions.moderator("mod", "demo")
+
+
+def test_languages_follow_the_page_and_rtl_lays_out_right_to_left(browser, live_server, actions,
+                                                                   site, host):
+    thread(actions, site, 2, body="شكرًا على المقال")
+    context = browser.new_context(locale="en-US")
+    try:
+        # French host page: <html lang="fr-CA"> falls back to fr.
+        page = open_widget(context, host.page("/fr", live_server.url, lang="fr-CA"))
+        root = page.locator("#commentsvc")
+        assert root.get_attribute("lang") == "fr" and root.get_attribute("dir") == "ltr"
+        assert page.get_by_role("heading", name="2 commentaires").is_visible()
+        assert page.get_by_role("heading", name="Laisser un commentaire").is_visible()
+        assert page.get_by_role("button", name="Publier le commentaire").is_visible()
+        when = page.locator(".commentsvc-permalink time").first
+        iso = when.get_attribute("datetime")
+        expected = page.evaluate("iso => new Intl.DateTimeFormat('fr', {dateStyle: 'medium', "
+                                 "timeStyle: 'short'}).format(new Date(iso))", iso)
+        assert when.inner_text() == expected
+        assert not re.search(r"\d:\d\d:\d\d", expected)  # no seconds
+
+        # Arabic: right to left, Arabic plural (two → the dual), bodies dir=auto.
+        page = open_widget(context, host.page("/ar", live_server.url, lang="ar"))
+        root = page.locator("#commentsvc")
+        assert root.get_attribute("dir") == "rtl" and root.get_attribute("lang") == "ar"
+        assert page.get_by_role("heading", name="تعليقان").is_visible()
+        assert page.locator(".commentsvc-content").first.get_attribute("dir") == "auto"
+        body = page.locator(".commentsvc-comment").first.bounding_box()
+        avatar = page.locator(".commentsvc-avatar").first.bounding_box()
+        assert avatar["x"] + avatar["width"] > body["x"] + body["width"] - 2  # avatar on the right
+
+        # data-lang wins over <html lang>; validation errors in the widget's language.
+        page = open_widget(context, host.page("/ja", live_server.url, lang="de",
+                                              attrs='data-lang="ja"'))
+        assert page.locator("#commentsvc").get_attribute("lang") == "ja"
+        assert page.get_by_role("heading", name="2件のコメント").is_visible()
+        page.get_by_role("button", name="コメントを送信").click()
+        page.locator("#commentsvc-body-error:not(:empty)").wait_for()
+        assert page.locator("#commentsvc-body-error").inner_text().startswith("コメント：")
+        assert page.evaluate("document.activeElement.name") == "body"
+    finally:
+        context.close()
+
+
+def test_a_site_overrides_single_strings(browser, live_server, site, host):
+    context = browser.new_context()
+    try:
+        attrs = """data-strings='{"Leave a Reply": "Join the conversation"}'"""
+        page = open_widget(context, host.page("/own-words", live_server.url, attrs=attrs))
+        assert page.get_by_role("heading", name="Join the conversation").is_visible()
+        assert page.get_by_role("button", name="Post Comment").is_visible()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_both_themes_pass_axe_on_light_and_dark_hosts(browser, live_server, actions, site, host,
+                                                      scheme):
+    ids = thread(actions, site, 2)
+    code = "Try this:\n\n```\n" + "long_line_of_code() " * 30 + "\n```"
+    ids += thread(actions, site, 1, body=code)
+    context = browser.new_context(color_scheme=scheme)
+    try:
+        found = {}
+        for dark_host in (False, True):
+            url = host.page(f"/theme-{dark_host}", live_server.url, dark=dark_host)
+            page = open_widget(context, url)
+            code = page.locator(".commentsvc-content pre")  # wraps: nothing to scroll to
+            assert code.evaluate("e => e.scrollWidth <= e.clientWidth")
+            root = page.locator("#commentsvc")
+            assert root.get_attribute("data-scheme") == scheme  # auto follows the reader
+            colours = page.locator("#commentsvc-name").evaluate(
+                "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
+            assert colours == (["rgb(236, 236, 236)", "rgb(39, 39, 44)"] if scheme == "dark"
+                               else ["rgb(31, 31, 31)", "rgb(255, 255, 255)"])
+            found[f"thread, {'dark' if dark_host else 'light'} host"] = axe(page)
+            first = page.locator(f"#comment-{ids[0]}")
+            first.get_by_role("button", name="Reply to Reader 0").click()
+            found[f"reply form, {'dark' if dark_host else 'light'} host"] = axe(page)
+            page.get_by_role("button", name="Post Comment").click()
+            page.locator("#commentsvc-body-error:not(:empty)").wait_for()
+            found[f"errors, {'dark' if dark_host else 'light'} host"] = axe(page)
+            page.keyboard.press("Escape")
+        other = "light" if scheme == "dark" else "dark"
+        page.evaluate(f"window.commentsvc.setTheme('{other}')")
+        assert page.locator("#commentsvc").get_attribute("data-scheme") == other
+        found[f"setTheme({other})"] = axe(page)
+        assert {k: v for k, v in found.items() if v} == {}
+    finally:
+        context.close()
+
+
+def test_the_no_js_page_and_the_form_error_page_pass_axe(browser, live_server, actions, site):
+    thread(actions, site, 2)
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme, java_script_enabled=False,
+                                      bypass_csp=True)
+        try:
+            page = context.new_page()
+            page.goto(f"{live_server.url}/embed/demo/story?lang=he")
+            assert page.locator("html").get_attribute("dir") == "rtl"
+            assert page.get_by_role("heading", level=1).inner_text() == "שתי תגובות"
+            context.set_extra_http_headers({})
+            page.get_by_role("button", name="פרסום תגובה").click()  # empty: the error page
+            page.wait_for_load_state()
+            assert page.url.endswith("/comments?lang=he")
+            error_page = page.content()
+            assert 'lang="he"' in error_page and "שגיאה:" in error_page
+            if scheme == "light":  # the retry stays in Hebrew, and so does the way back
+                page.get_by_label("תגובה *", exact=True).fill("שלום")
+                page.get_by_label("שם *", exact=True).fill("Dana")
+                page.get_by_label("אימייל *", exact=True).fill("dana@example.org")
+                page.get_by_role("button", name="פרסום תגובה").click()
+                page.wait_for_url("**/embed/demo/story?posted=1&lang=he#comment-pending")
+                assert page.get_by_text("התגובה שלך ממתינה לאישור.").is_visible()
+            js = browser.new_context(color_scheme=scheme, bypass_csp=True)
+            for url in (f"{live_server.url}/embed/demo/story?lang=he",
+                        f"{live_server.url}/embed/demo/story?replytocom=1"):
+                audited = js.new_page()
+                audited.goto(url)
+                assert axe(audited) == [], url
+            audited = js.new_page()
+            audited.set_content(error_page)
+            assert axe(audited) == [], "form error page"
+            js.close()
+        finally:
+            context.close()
+
+
+def test_the_review_page_passes_axe(browser, live_server, actions, site):
+    thread(actions, site, 2)
+    actions.post(article="story", name="Held", body="Waiting for a moderator")
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme, bypass_csp=True)  # to inject axe
+        try:
+            page = context.new_page()
+            page.goto(f"{live_server.url}/moderate/")
+            assert axe(page) == [], "login"
+            page.fill("#token", site)
+            page.keyboard.press("Enter")
+            page.get_by_text("Waiting for a moderator").wait_for()
+            assert axe(page) == [], "queue"
+        finally:
+            context.close()

@@ -1,0 +1,198 @@
+"""The message catalogue: complete in every language, placeholders intact, compiled, chosen well."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import typing as t
+from configparser import ConfigParser
+from pathlib import Path
+
+import pytest
+from babel import Locale
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+
+from commentsvc import i18n
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "src" / "commentsvc"
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "t": None,
+            "nt": (1, 2)}
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+REQUIRED = {"ar", "he", "fa", "ja", "zh_Hans", "ko", "hi", "ru", "uk", "pl", "tr",
+            "de", "fr", "es", "it", "pt", "nl", "sv"}
+
+
+def used_messages() -> dict[str | tuple[str, str], list[str]]:
+    """Every text the code, the templates and the widget ask for, as babel.cfg extracts them."""
+    config = ConfigParser()
+    config.read(ROOT / "babel.cfg")
+    method_map = [(section.split(":", 1)[1].strip(), section.split(":", 1)[0].strip())
+                  for section in config.sections()]
+    found: dict[str | tuple[str, str], list[str]] = {}
+    for filename, _line, message, _comments, _context in extract_from_dir(
+            str(PACKAGE), method_map, keywords=KEYWORDS):
+        key = message if isinstance(message, str) else (message[0], message[1])
+        found.setdefault(key, []).append(filename)
+    return found
+
+
+@pytest.fixture(scope="module")
+def used() -> dict[str | tuple[str, str], list[str]]:
+    return used_messages()
+
+
+def test_at_least_24_languages_with_the_required_ones():
+    shipped = set(i18n.locales())
+    assert len(shipped) >= 24
+    assert REQUIRED <= shipped
+    assert {i18n.to_tag(loc) for loc in shipped if i18n.is_rtl(loc)} == {"ar", "he", "fa"}
+
+
+@pytest.mark.parametrize("locale", i18n.locales()[1:])
+def test_every_language_has_every_used_text_and_no_other(locale, used):
+    catalogue = i18n.read_catalogue(locale)
+    have = {m.id if isinstance(m.id, str) else tuple(m.id): m for m in catalogue if m.id}
+    missing = [k for k in used if k not in have or have[k].fuzzy
+               or not all(have[k].string if isinstance(have[k].string, tuple)
+                          else [have[k].string])]
+    unused = [k for k in have if k not in used]
+    assert missing == [], f"{locale}: untranslated (run `make i18n`, then translate): {missing}"
+    assert unused == [], f"{locale}: no longer used (run `make i18n`): {unused}"
+
+
+@pytest.mark.parametrize("locale", i18n.locales()[1:])
+def test_translations_keep_the_placeholders_of_the_source(locale):
+    for m in i18n.read_catalogue(locale):
+        if not m.id:
+            continue
+        ids = [m.id] if isinstance(m.id, str) else list(m.id)
+        source = set().union(*(PLACEHOLDER.findall(i) for i in ids))
+        forms = [m.string] if isinstance(m.string, str) else list(m.string)
+        for form in forms:
+            got = set(PLACEHOLDER.findall(form))
+            # A plural form may spell the number out ("one", "two"); nothing else may go or come.
+            assert got - {"num"} == source - {"num"} and got <= source, (locale, m.id, form)
+        assert set(PLACEHOLDER.findall(forms[-1])) == source, (locale, m.id, "last form")
+        assert all("%" not in PLACEHOLDER.sub("", f) for f in forms), (locale, m.id)
+
+
+def _key(value: t.Any) -> t.Any:
+    return value if isinstance(value, str) else tuple(value)
+
+
+@pytest.mark.parametrize("locale", i18n.locales()[1:])
+def test_a_reply_buttons_name_contains_its_visible_text(locale):
+    """WCAG 2.5.3: "Reply" is shown, "Reply to Ana" is its accessible name."""
+    texts = {m.id: m.string for m in i18n.read_catalogue(locale) if isinstance(m.id, str)}
+    assert texts["Reply"] in texts["Reply to %(name)s"]
+
+
+@pytest.mark.parametrize("locale", i18n.locales()[1:])
+def test_compiled_catalogues_match_their_sources(locale):
+    folder = PACKAGE / "translations" / locale / "LC_MESSAGES"
+    with (folder / "messages.mo").open("rb") as f:
+        compiled = {_key(m.id): _key(m.string) for m in read_mo(f) if m.id}
+    source = {_key(m.id): _key(m.string) for m in i18n.read_catalogue(locale) if m.id}
+    assert compiled == source, f"{locale}: messages.mo is stale: run `make i18n`"
+
+
+def test_widget_strings_use_the_browsers_plural_categories():
+    ar = json.loads(i18n.widget_strings("ar"))
+    assert set(ar["%(num)s Comment"]) == {"zero", "one", "two", "few", "many", "other"}
+    assert ar["%(num)s Comment"]["two"] == "تعليقان"
+    pl = json.loads(i18n.widget_strings("pl"))
+    assert pl["%(num)s Comment"]["few"] == "%(num)s komentarze"
+    assert pl["%(num)s Comment"]["many"] == "%(num)s komentarzy"
+    ja = json.loads(i18n.widget_strings("ja"))
+    assert set(ja["%(num)s Comment"]) == {"other"}
+    # Only the widget's texts travel to the browser; the no-JS page's stay on the server.
+    assert "Earlier comments" not in ar and "Leave a Comment" in ar
+    for locale in i18n.locales()[1:]:
+        categories = set(Locale.parse(locale).plural_form.tags) | {"other"}
+        assert set(json.loads(i18n.widget_strings(locale))["%(num)s Comment"]) == categories
+
+
+@pytest.mark.parametrize(("tag", "locale"), [
+    ("fr-CA", "fr"), ("FR", "fr"), ("pt-BR", "pt"), ("zh-CN", "zh_Hans"), ("zh-Hans-SG", "zh_Hans"),
+    ("zh-TW", None), ("zh-Hant", None), ("no", "nb"), ("nb-NO", "nb"), ("iw", "he"),
+    ("en-GB", "en"), ("xx", None), ("", None), (None, None), ("de_AT", "de"), ("a" * 80, None),
+])
+def test_language_tags_fall_back_to_their_language(tag, locale):
+    assert i18n.match(tag) == locale
+
+
+def test_the_no_js_page_takes_lang_then_accept_language(client, actions):
+    actions.site("demo")
+    page = client.get("/embed/demo/hello-world?lang=fr-CA", headers={"Accept-Language": "de"})
+    html = page.get_data(as_text=True)
+    assert '<html lang="fr" dir="ltr"' in html
+    assert "Laisser un commentaire" in html and "Publier le commentaire" in html
+    html = client.get("/embed/demo/hello-world?lang=xx",
+                      headers={"Accept-Language": "da;q=0.3, ar-EG;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl"' in html and "أضف ردًا" in html
+    html = client.get("/embed/demo/hello-world").get_data(as_text=True)
+    assert '<html lang="en" dir="ltr"' in html and "Leave a Reply" in html
+
+
+def test_widget_strings_are_versioned_compressed_and_cached_for_a_year(client):
+    script = client.get("/embed.js").get_data(as_text=True)
+    build = json.loads(re.search(r"var BUILD = (.*?);", script).group(1))
+    assert build["rtl"] == ["ar", "fa", "he"]
+    url = f"/i18n/zh-Hans.{build['strings']['zh-Hans']}.json"
+    answer = client.get(url, headers={"Accept-Encoding": "gzip, br"})
+    assert answer.status_code == 200
+    assert answer.headers["Content-Encoding"] == "gzip"
+    assert "immutable" in answer.headers["Cache-Control"]
+    assert "max-age=31536000" in answer.headers["Cache-Control"]
+    assert json.loads(gzip.decompress(answer.data))["Leave a Reply"] == "发表回复"
+    stale = client.get("/i18n/zh-Hans.000000000000.json")
+    assert stale.status_code == 200 and "immutable" not in stale.headers["Cache-Control"]
+    assert client.get("/i18n/en.000000000000.json").status_code == 404
+    assert client.get("/i18n/xx.000000000000.json").status_code == 404
+    assert client.get("/i18n/fr-CA.000000000000.json").status_code == 404
+    css = client.get("/" + build["css"])
+    assert "immutable" in css.headers["Cache-Control"]
+    assert client.get("/embed.css").headers["Cache-Control"] == "public, max-age=3600"
+
+
+def test_validation_answers_follow_accept_language(client, actions):
+    actions.site("demo")
+    bad = {"name": "  ", "email": "not-an-address", "url": "ftp://x.example", "body": "x" * 5001}
+    french = client.post("/api/v1/sites/demo/articles/a/comments", json=bad,
+                         headers={"Accept-Language": "fr-CA, fr;q=0.9, en;q=0.5"})
+    assert french.status_code == 422
+    data = french.get_json()
+    assert data["error"] == "validation_failed"  # codes stay English identifiers
+    assert data["message"] == "Certains champs ne sont pas valides."
+    assert data["fields"] == {"name": "est obligatoire",
+                              "email": "n’est pas une adresse e-mail valide",
+                              "url": "doit être une adresse http:// ou https://",
+                              "body": "doit faire au plus 5000 caractères"}
+    english = client.post("/api/v1/sites/demo/articles/a/comments", json=bad).get_json()
+    assert english["fields"]["name"] == "is required"
+    assert english["fields"]["body"] == "must be at most 5000 characters"
+    assert "@" in english["fields"]["email"]  # email-validator's own reason, in English
+
+    ok = {"name": "Ana", "email": "ana@example.org", "body": "Twice the same"}
+    headers = {"Accept-Language": "pl"}
+    client.post("/api/v1/sites/demo/articles/a/comments", json=ok, headers=headers)
+    again = client.post("/api/v1/sites/demo/articles/a/comments", json=ok, headers=headers)
+    assert again.status_code in (409, 429)
+    assert again.get_json()["message"] in ("Ten komentarz został już tu przez ciebie opublikowany.",
+                                           "Odczekaj chwilę przed kolejnym komentarzem.")
+
+
+def test_the_form_error_page_is_in_the_readers_language(client, actions):
+    actions.site("demo")
+    answer = client.post("/api/v1/sites/demo/articles/a/comments",
+                         data={"name": "Ana", "email": "ana@example.org", "body": "",
+                               "return_to": "https://blog.example/a/"},
+                         headers={"Accept-Language": "de-AT,de;q=0.8", "Accept": "text/html"})
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert '<html lang="de" dir="ltr">' in html
+    assert "<strong>Fehler:</strong> Kommentar: ist erforderlich" in html
+    assert 'value="Kommentar abschicken"' in html and 'value="Ana"' in html
