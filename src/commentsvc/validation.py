@@ -342,3 +342,49 @@ def link_number(args: t.Mapping[str, str], name: str) -> int | None:
 def parse_page_link(args: t.Mapping[str, str], per_page: int) -> Paging:
     """The no-JavaScript page's ?page=: oldest first, a fixed page size, junk reads as page 1."""
     return Paging(min(max(1, link_number(args, "page") or 1), PAGE_MAX), per_page, "oldest")
+
+
+# --- site switches and statistics (issue 17) --------------------------------------------------
+
+SITE_SWITCHES = ("read_only", "quiet_hours", "flag_threshold", "default_lang",
+                 "reader_notifications", "spam_hold_budget", "max_depth")
+STATS_DAYS_MAX = 365
+
+
+def parse_site_patch(request: Request) -> dict[str, t.Any]:
+    """The options of PATCH /moderation/sites/{site}, as keywords for sites.configure.
+
+    Values are checked by sites.configure (one place, the command line's too); here only the
+    names, and null where it means "remove": quiet_hours -> {}, default_lang -> "".
+
+    :raises ValidationFailed: an unknown option, or null where no option takes it.
+    """
+    data, _ = read_body(request)
+    fields: dict[str, str] = {}
+    options: dict[str, t.Any] = {}
+    for name, value in data.items():
+        if name not in SITE_SWITCHES:
+            fields[str(name)[:64]] = f"unknown setting; known: {', '.join(SITE_SWITCHES)}"
+        elif value is None and name == "quiet_hours":
+            options[name] = {}
+        elif value is None and name == "default_lang":
+            options[name] = ""
+        elif value is None:
+            fields[name] = "must not be null"
+        else:
+            options[name] = value
+    if fields:
+        raise ValidationFailed(fields)
+    return options
+
+
+def parse_days(args: t.Mapping[str, str]) -> int:
+    """?days= of the statistics: 1-365, default 30.
+
+    :raises ValidationFailed: anything else (422, the field named).
+    """
+    raw = args.get("days") or "30"
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3
+            and 1 <= int(raw) <= STATS_DAYS_MAX):
+        raise ValidationFailed({"days": f"must be a whole number of days, 1-{STATS_DAYS_MAX}"})
+    return int(raw)
