@@ -7,13 +7,14 @@ import typing as t
 
 from flask import Blueprint, g, request
 
-from .. import moderation, serialize, sites
+from .. import moderation, serialize, sites, stats
 from ..comments import comments_open
 from ..errors import BadRequest, Unauthorized
 from ..extensions import limiter
 from ..validation import (
     parse_article_key,
     parse_bulk,
+    parse_days,
     parse_flag,
     parse_moderator_patch,
     parse_site_patch,
@@ -123,3 +124,12 @@ def configure_site(site: str) -> t.Any:
     configured = sites.configure(key, actor=g.moderator.name, moderator_id=g.moderator.id,
                                  **options)
     return sites.settings(configured).as_dict()
+
+
+@bp.get("/stats")
+@require_moderator
+def figures() -> t.Any:
+    days = parse_days(request.args)
+    site = request.args.get("site") or None
+    scope = [sites.in_reach(g.moderator, site).id] if site else sites.site_scope(g.moderator)
+    return stats.figures(scope, days).as_dict()
