@@ -388,3 +388,31 @@ def parse_days(args: t.Mapping[str, str]) -> int:
             and 1 <= int(raw) <= STATS_DAYS_MAX):
         raise ValidationFailed({"days": f"must be a whole number of days, 1-{STATS_DAYS_MAX}"})
     return int(raw)
+
+
+def parse_site_form(form: t.Mapping[str, str]) -> dict[str, t.Any]:
+    """The review page's settings panel (a form: unticked boxes are absent) as keywords for
+    sites.configure; numbers that are not numbers are a 422 naming the field."""
+    fields: dict[str, str] = {}
+    options: dict[str, t.Any] = {
+        "read_only": form.get("read_only") == "on",
+        "reader_notifications": form.get("reader_notifications") == "on",
+        "default_lang": (form.get("default_lang") or "").strip(),
+        "quiet_hours": {},
+    }
+    if form.get("quiet") == "on":
+        options["quiet_hours"] = {"from": form.get("quiet_from", ""),
+                                  "to": form.get("quiet_to", ""),
+                                  "tz": (form.get("quiet_tz") or "").strip() or "UTC",
+                                  "action": form.get("quiet_action") or "hold"}
+    for name, kind in (("flag_threshold", int), ("max_depth", int), ("spam_hold_budget", float)):
+        raw = (form.get(name) or "").strip()
+        if not raw:
+            continue
+        try:
+            options[name] = kind(raw[:20])
+        except ValueError:
+            fields[name] = "must be a number"
+    if fields:
+        raise ValidationFailed(fields, "Some settings are not numbers.")
+    return options
