@@ -11,13 +11,13 @@ from .. import moderation, serialize, sites, stats
 from ..comments import comments_open
 from ..errors import BadRequest, Unauthorized
 from ..extensions import limiter
+from ..site_inputs import parse_site_patch
 from ..validation import (
     parse_article_key,
     parse_bulk,
     parse_days,
     parse_flag,
     parse_moderator_patch,
-    parse_site_patch,
     parse_status,
     read_body,
 )

@@ -34,7 +34,8 @@ from ..errors import Forbidden, Unauthorized, asks_json
 from ..extensions import limiter
 from ..models import Moderator
 from ..render import sanitize_html
-from ..validation import parse_selection, parse_site_form, parse_status
+from ..site_inputs import parse_site_form
+from ..validation import parse_selection, parse_status
 
 bp = Blueprint("review", __name__, url_prefix="/moderate")
 
