@@ -36,6 +36,8 @@
       var el = document.querySelector('[data-count="' + status + '"]');
       if (el) { el.textContent = String(counts[status]); }
     });
+    var waiting = document.querySelector('[data-figure="pending"]');
+    if (waiting && counts.pending !== undefined) { waiting.textContent = String(counts.pending); }
     var tab = document.querySelector(".tabs a[aria-current='page']");
     if (tab && counts[tab.dataset.tab] !== undefined) {
       var label = tab.firstChild ? tab.firstChild.textContent.trim() : tab.dataset.tab;
@@ -204,11 +206,27 @@
     }
   }
 
+  function setUpSettings() {
+    var form = document.querySelector("form.settings-form");
+    if (!form) { return; }
+    var status = form.querySelector(".settings-status");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      status.textContent = "Saving…";
+      post(form.action, new URLSearchParams(new FormData(form))).then(function (data) {
+        status.textContent = "Saved. Read-only " + (data.read_only ? "on" : "off") +
+          "; quiet hours " + (data.quiet_hours ? data.quiet_hours.from + "–" + data.quiet_hours.to +
+          " " + data.quiet_hours.tz + " (" + data.quiet_hours.action + ")" : "off") + ".";
+      }).catch(function (error) { status.textContent = "Not saved: " + error.message; });
+    });
+  }
+
   function start() {
     var meta = document.querySelector('meta[name="csrf-token"]');
     csrf = meta ? meta.content : "";
     setUpKeysToggle();
     setUpBulk();
+    setUpSettings();
     cards = Array.prototype.slice.call(document.querySelectorAll(".card"));
     document.addEventListener("keydown", onKey);
     cards.forEach(function (card) {
