@@ -32,6 +32,7 @@ def obj(required: list[str], **properties: J) -> J:
 
 STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 TIME = {"type": "string", "format": "date-time"}
+HHMM = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
 
 SCHEMAS: J = {
     "Error": obj(["error", "message"], error=STR, message=STR,
@@ -100,6 +101,27 @@ SCHEMAS: J = {
     "RevealedEmail": obj(["email"], email=nullable(STR)),
     "ArticleChange": obj(["comments_open"], comments_open=BOOL),
     "ArticleState": {"type": "object", "properties": {"comments_open": BOOL}},
+    "QuietHours": obj(["from", "to"], **{"from": HHMM, "to": HHMM}, tz=STR,
+                      action={"enum": ["hold", "close"]}),
+    "SiteChange": {"type": "object", "properties": {
+        "read_only": BOOL, "quiet_hours": nullable(ref("QuietHours")),
+        "flag_threshold": {"type": "integer", "minimum": 1, "maximum": 1000},
+        "default_lang": nullable(STR), "reader_notifications": BOOL,
+        "spam_hold_budget": {"type": "number", "minimum": 0, "maximum": 1},
+        "max_depth": {"type": "integer", "minimum": 1, "maximum": 50}},
+        "additionalProperties": False},
+    "SiteSettings": obj(["site", "read_only", "quiet_hours", "flag_threshold", "default_lang",
+                         "reader_notifications", "spam_hold_budget", "max_depth"],
+                        site=STR, read_only=BOOL, quiet_hours=nullable(ref("QuietHours")),
+                        quiet_now=nullable({"enum": ["hold", "close"]}), flag_threshold=INT,
+                        default_lang=nullable(STR), reader_notifications=BOOL,
+                        spam_hold_budget={"type": "number"}, max_depth=INT),
+    "Stats": obj(["days", "pending_now", "oldest_pending_seconds"], pending_now=INT,
+                 oldest_pending_seconds=nullable(INT), days={"type": "array", "items": obj(
+                     ["date", "submitted", "approved", "rejected", "spam", "flagged",
+                      "median_decision_seconds"], date={"type": "string", "format": "date"},
+                     submitted=INT, approved=INT, rejected=INT, spam=INT, flagged=INT,
+                     median_decision_seconds=nullable(INT))}),
     "Health": obj(["status"], status=STR),
     "Readiness": obj(["status", "checks"], status={"enum": ["ok", "unavailable"]},
                      checks=obj(["database", "rate_limit_storage"],
@@ -288,6 +310,18 @@ def _moderation_paths() -> J:
                 {200: json_answer("The article.", ref("ArticleState"))},
                 400, 401, 403, 404, 415, 422), [SITE, ARTICLE], security=MODERATOR,
             requestBody=body(ref("ArticleChange")))},
+        f"{base}/sites/{{site}}": {
+            "get": op("A site's settings (switches).", "moderation", responses(
+                {200: json_answer("The settings.", ref("SiteSettings"))}, 401, 403, 404),
+                [SITE], security=MODERATOR),
+            "patch": op("Change a site's switches (admins, moderators of the site).",
+                        "moderation", responses({200: json_answer("The settings.", ref(
+                            "SiteSettings"))}, 400, 401, 403, 404, 415, 422), [SITE],
+                        security=MODERATOR,
+                requestBody=body(ref("SiteChange")))},
+        f"{base}/stats": {"get": op("Moderation figures per UTC day, and the queue now.",
+            "moderation", responses({200: json_answer("The figures.", ref("Stats"))}, 401, 403,
+            404, 422), [query("site", STR), query("days", INT)], security=MODERATOR)},
         "/moderate/": {"get": op("The review page for people (token login, queue, one-key "
                                  "actions).", "moderation", {"200": other("text/html", "The page."),
                                                             "302": {"description": "To log in."}})},
@@ -333,6 +367,9 @@ def _browser_paths() -> J:
             [COMMENT_ID], requestBody=_form("csrf_token"))},
         "/moderate/bulk": {"post": op("Change the status of the selected comments.", "review",
                                       pages(*write), requestBody=_form("status", "csrf_token"))},
+        "/moderate/sites/{site}/settings": {"post": op(
+            "Save a site's switches from the review page's settings panel.", "review",
+            pages(*write), [SITE], requestBody=_form("csrf_token"))},
         "/moderate/mail/{token}": {"get": op(
             "A one-click link from a notification mail: shows a confirmation, changes nothing.",
             "notifications", pages(404, 405, 410),
