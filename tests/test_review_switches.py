@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_review_page import browser_login, page_for  # noqa: F401 - a fixture
-
-pytestmark = pytest.mark.browser
+from tests.test_review_page import browser_login, login, page_for  # noqa: F401 - a fixture
 
 
 def posts(actions, n):
@@ -16,6 +14,7 @@ def posts(actions, n):
             for i in range(n)]
 
 
+@pytest.mark.browser
 def test_browser_keys_act_on_the_card_that_has_focus(live_server, page_for, actions, mod):  # noqa: F811
     from playwright.sync_api import expect
 
@@ -39,6 +38,7 @@ def test_browser_keys_act_on_the_card_that_has_focus(live_server, page_for, acti
     assert page.errors == []
 
 
+@pytest.mark.browser
 def test_browser_shortcuts_only_in_the_list_and_can_be_turned_off(live_server, page_for,  # noqa: F811
                                                                  actions, mod):
     from playwright.sync_api import expect
@@ -67,6 +67,7 @@ def test_browser_shortcuts_only_in_the_list_and_can_be_turned_off(live_server, p
     assert actions.thread().json["count"] == 1 and page.errors == []
 
 
+@pytest.mark.browser
 def test_browser_announcements_bulk_in_place_and_title(live_server, page_for, actions, mod):  # noqa: F811
     from playwright.sync_api import expect
 
@@ -98,6 +99,7 @@ def test_browser_announcements_bulk_in_place_and_title(live_server, page_for, ac
     assert page.url == url and page.errors == []
 
 
+@pytest.mark.browser
 def test_browser_narrow_screen_keeps_words_whole_and_targets_large(live_server, page_for,  # noqa: F811
                                                                   actions, mod):
     cid = actions.post(body="word " * 200, url="https://example.org/" + "x" * 150).json["id"]
@@ -117,6 +119,7 @@ def test_browser_narrow_screen_keeps_words_whole_and_targets_large(live_server, 
     assert page.errors == []
 
 
+@pytest.mark.browser
 def test_browser_settings_panel_and_chart(live_server, page_for, actions, mod):  # noqa: F811
     from playwright.sync_api import expect
 
@@ -145,3 +148,71 @@ def test_browser_settings_panel_and_chart(live_server, page_for, actions, mod): 
     page.reload()
     expect(page.locator("#settings summary")).to_contain_text("read-only")
     assert page.errors == []
+
+
+# --- The settings panel and the figures over HTTP (no JavaScript) -----------------------------
+
+def settings_form(csrf, **fields):
+    base = {"csrf_token": csrf, "flag_threshold": "3", "max_depth": "5",
+            "spam_hold_budget": "0.1", "default_lang": "", "quiet_from": "22:00",
+            "quiet_to": "07:00", "quiet_tz": "Europe/Berlin", "quiet_action": "hold"}
+    return {**base, **fields}
+
+
+def test_the_settings_form_saves_and_returns_to_the_panel(actions, client, mod):
+    csrf = login(client, mod)
+    page = client.get("/moderate/").data.decode()
+    assert 'id="settings"' in page and "Site settings · demo" in page
+    response = client.post("/moderate/sites/demo/settings",
+                           data=settings_form(csrf, read_only="on", quiet="on",
+                                              flag_threshold="4"))
+    assert response.status_code == 303
+    assert response.location.endswith("/moderate/?site=demo#settings")
+    settings = actions.client.get("/api/v1/moderation/sites/demo",
+                                  headers={"Authorization": f"Bearer {mod}"}).json
+    assert settings["read_only"] is True and settings["flag_threshold"] == 4
+    assert settings["quiet_hours"] == {"from": "22:00", "to": "07:00", "tz": "Europe/Berlin",
+                                       "action": "hold"}
+    assert "read-only" in client.get("/moderate/?site=demo").data.decode()
+    answer = client.post("/moderate/sites/demo/settings", data=settings_form(csrf),
+                         headers={"Accept": "application/json"})
+    assert answer.status_code == 200 and answer.json["read_only"] is False
+    assert answer.json["quiet_hours"] is None  # the box unticked: no quiet hours
+
+
+@pytest.mark.parametrize("fields, says", [
+    ({"quiet": "on", "quiet_tz": "Mars/Olympus"}, b"not a known time zone"),
+    ({"quiet": "on", "quiet_from": "7pm"}, b"HH:MM"),
+    ({"max_depth": "51"}, b"--max-depth must be a whole number, 1-50"),
+    ({"flag_threshold": "many"}, b"not numbers"),
+])
+def test_bad_settings_are_a_422_page_and_change_nothing(actions, client, mod, fields, says):
+    csrf = login(client, mod)
+    response = client.post("/moderate/sites/demo/settings", data=settings_form(csrf, **fields))
+    assert response.status_code == 422 and says in response.data
+    as_json = client.post("/moderate/sites/demo/settings", data=settings_form(csrf, **fields),
+                          headers={"Accept": "application/json"})
+    assert as_json.status_code == 422 and as_json.json["fields"]
+    settings = actions.client.get("/api/v1/moderation/sites/demo",
+                                  headers={"Authorization": f"Bearer {mod}"}).json
+    assert settings["quiet_hours"] is None and settings["max_depth"] == 5
+
+
+def test_the_settings_form_is_for_the_sites_one_moderates(actions, client, mod):
+    csrf = login(client, mod)
+    assert client.post("/moderate/sites/other/settings",
+                       data=settings_form(csrf, read_only="on")).status_code == 403
+    assert client.post("/moderate/sites/demo/settings",
+                       data=settings_form("forged", read_only="on")).status_code == 403
+    client.post("/moderate/logout", data={"csrf_token": csrf})
+    assert client.post("/moderate/sites/demo/settings",
+                       data=settings_form(csrf, read_only="on")).status_code in (401, 403)
+    assert actions.post(site="other").status_code == 202 and actions.post().status_code == 202
+
+
+def test_an_admin_sees_settings_once_a_site_is_chosen(actions, client, mod):
+    admin = actions.moderator("boss", admin=True)
+    login(client, admin)
+    assert 'id="settings"' not in client.get("/moderate/").data.decode()
+    page = client.get("/moderate/?site=other").data.decode()
+    assert "Site settings · other" in page and '<svg class="chart"' in page
