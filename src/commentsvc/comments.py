@@ -24,7 +24,7 @@ from . import notify, sites, subscriptions
 from .cache import caches
 from .errors import CommentsClosed, Duplicate, NotFound, TooFast
 from .extensions import db
-from .models import Article, Comment, ModerationEvent, Site, comments_open, utcnow
+from .models import Article, Comment, ModerationEvent, Site, comments_open, quiet_action, utcnow
 from .notify import reader
 from .privacy import Keys, ip_prefix, keys
 from .render import render_body
@@ -157,6 +157,10 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
                                                        "email_hashes": k.email_hashes(sub.email)})
     verdict = score_submission(sub, ctx)
     status = decide_status(site, verdict, k.email_hashes(sub.email))
+    reasons = list(verdict.reasons)
+    if status == "approved" and quiet_action(site, now) == "hold":
+        status = "pending"  # nobody moderates now: every comment waits (issue 17)
+        reasons.append("quiet hours")
     edit_token = secrets.token_urlsafe(32)
     comment = Comment(
         article_id=article.id,
@@ -186,7 +190,7 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
         raise Duplicate() from None
     db.session.add(
         ModerationEvent(comment_id=comment.id, actor="author", action="submit",
-                        to_status=status, reason=", ".join(verdict.reasons) or None)
+                        to_status=status, reason=", ".join(reasons) or None)
     )
     if status == "approved":
         mark_approved(comment, site, held=False)

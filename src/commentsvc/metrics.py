@@ -37,6 +37,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from . import stats
 from .extensions import db
 from .models import ModerationEvent, OutboxMessage, utcnow
 
@@ -142,6 +143,38 @@ class OutboxCollector:
                                 "Age of the oldest notification waiting.", value=oldest)
 
 
+class SiteFiguresCollector:
+    """Per site, at scrape time: the queue now and today's moderation figures (stats.py)."""
+
+    def collect(self) -> t.Iterator[GaugeMetricFamily]:
+        try:
+            by_site = stats.today_by_site()
+        except SQLAlchemyError as e:
+            db.session.rollback()
+            log.warning("metrics: site figures unreadable: %s", type(e).__name__)
+            return
+        pending = GaugeMetricFamily("commentsvc_pending_comments",
+                                    "Comments waiting for a moderator.", labels=["site"])
+        oldest = GaugeMetricFamily("commentsvc_oldest_pending_seconds",
+                                   "Age of the oldest comment waiting.", labels=["site"])
+        today = GaugeMetricFamily(
+            "commentsvc_comments_today",
+            "Today's (UTC) comments by what happened: submitted, approved, rejected, spam, "
+            "flagged.", labels=["site", "outcome"])
+        median = GaugeMetricFamily("commentsvc_median_decision_seconds_today",
+                                   "Median time from submission to a moderator's decision, "
+                                   "today (UTC).", labels=["site"])
+        for key, figures in by_site.items():
+            day = figures.days[-1]
+            pending.add_metric([key], figures.pending_now)
+            oldest.add_metric([key], figures.oldest_pending_seconds or 0)
+            for outcome in ("submitted", "approved", "rejected", "spam", "flagged"):
+                today.add_metric([key, outcome], getattr(day, outcome))
+            if day.median_decision_seconds is not None:
+                median.add_metric([key], day.median_decision_seconds)
+        yield from (pending, oldest, today, median)
+
+
 def outbox_stats() -> tuple[int, int, float]:
     """Waiting count, failed count, age in seconds of the oldest waiting message.
 
@@ -176,6 +209,7 @@ def render() -> tuple[bytes, str]:
     else:
         registry.register(REGISTRY)  # type: ignore[arg-type]
     registry.register(OutboxCollector())  # type: ignore[arg-type]
+    registry.register(SiteFiguresCollector())  # type: ignore[arg-type]
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
 

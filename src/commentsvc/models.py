@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import typing as t
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
     JSON,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -45,10 +47,38 @@ def utcnow() -> dt.datetime:
     return clock.now()
 
 
+QUIET_ACTIONS = ("hold", "close")
+
+
+def _minutes(hhmm: str) -> int:
+    hours, _, minutes = hhmm.partition(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def quiet_action(site: t.Any, now: dt.datetime | None = None) -> str | None:
+    """"hold" or "close" while the site's quiet hours are on (in the site's time zone; a window
+    may cross midnight: 22:00-07:00), else None. `site` is a row or the read path's head."""
+    quiet = getattr(site, "quiet_hours", None)
+    if not quiet:
+        return None
+    try:
+        zone = ZoneInfo(str(quiet.get("tz") or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):  # stored valid; tzdata may lose a name later
+        zone = ZoneInfo("UTC")
+    local = (now or utcnow()).astimezone(zone)
+    minute = local.hour * 60 + local.minute
+    start, end = _minutes(quiet["from"]), _minutes(quiet["to"])
+    inside = start <= minute < end if start < end else (minute >= start or minute < end)
+    return str(quiet.get("action") or "hold") if inside else None
+
+
 def comments_open(site: t.Any, article: t.Any, now: dt.datetime | None = None) -> bool:
-    """Whether an article takes comments: not closed by a moderator, not past the site's
-    close_after_days. `site`/`article` are rows or the read path's heads (same field names);
-    no article yet means open."""
+    """Whether an article takes comments: the site is not read-only nor in "close" quiet
+    hours, the article not closed by a moderator nor past the site's close_after_days.
+    `site`/`article` are rows or the read path's heads (same field names); no article yet
+    means open. Depends on the time: never cache the answer past a quiet-hours boundary."""
+    if getattr(site, "read_only", False) or quiet_action(site, now) == "close":
+        return False
     if article is None:
         return True
     if not article.comments_open:
@@ -104,7 +134,13 @@ class Site(db.Model):  # type: ignore[name-defined]
     webhook_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     # Share of ham the site accepts to see held when the learned filter is unsure (issue 18).
     spam_hold_budget: Mapped[float] = mapped_column(Float, default=0.10, server_default="0.1")
-    reader_notifications: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Site switches (issue 17): read-only, quiet hours {from, to, tz, action}, flags, language.
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    quiet_hours: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+    flag_threshold: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    default_lang: Mapped[str | None] = mapped_column(String(35), nullable=True)
+    reader_notifications: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     articles: Mapped[list[Article]] = relationship(back_populates="site")

@@ -14,21 +14,39 @@ value raises InvalidSetting, a ValidationFailed (422) whose fields name the opti
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
+import re
 import typing as t
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from .errors import Forbidden, NotFound, ValidationFailed
 from .extensions import db
-from .models import ID_MAX, MODERATION_MODES, SITE_KEY_RE, Article, Comment, Moderator, Site
+from .models import (
+    ID_MAX,
+    MODERATION_MODES,
+    QUIET_ACTIONS,
+    SITE_KEY_RE,
+    Article,
+    Comment,
+    ModerationEvent,
+    Moderator,
+    Site,
+    quiet_action,
+)
 from .privacy import keys
 from .validation import check_email, check_url
 
 MAX_DEPTH_MAX = 50  # the contract: max_depth is 1-50
 WEBHOOK_URL_MAX = 500
+FLAG_THRESHOLD_MAX = 1000
+HHMM_RE = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+LANG_RE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8}){0,3}$")  # fr, fr-CA, zh-Hant-TW
+TZ_RE = re.compile(r"^[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+){0,2}$")
 
 
 class InvalidSetting(ValidationFailed):
@@ -125,12 +143,16 @@ def configure(key: str, *, max_links: int | None = None,
               blocked_ip_prefixes: t.Sequence[str] | None = None,
               close_after_days: int | None = None, max_depth: int | None = None,
               webhook_url: str | None = None, moderation: str | None = None,
-              spam_hold_budget: float | None = None,
-              reader_notifications: bool | None = None) -> Site:
+              spam_hold_budget: float | None = None, read_only: bool | None = None,
+              quiet_hours: t.Mapping[str, t.Any] | None = None,
+              flag_threshold: int | None = None, default_lang: str | None = None,
+              reader_notifications: bool | None = None,
+              actor: str = "cli", moderator_id: int | None = None) -> Site:
     """Store a site's rules and options and commit; None leaves an option as it is.
 
-    A given list replaces the old one; "" as `webhook_url` removes the webhook and 0 as
-    `close_after_days` keeps articles open for good.
+    A given list replaces the old one; "" as `webhook_url` removes the webhook, 0 as
+    `close_after_days` keeps articles open for good, an empty mapping as `quiet_hours` and ""
+    as `default_lang` remove them. The change is audited (actor, option names).
 
     :raises NotFound: unknown site.
     :raises InvalidSetting: a bad address, network, URL, mode or number (nothing is stored).
@@ -162,12 +184,111 @@ def configure(key: str, *, max_links: int | None = None,
                 or not 0.0 <= spam_hold_budget <= 1.0:
             _refuse("spam_hold_budget", "--spam-hold-budget must be a share between 0 and 1")
         site.spam_hold_budget = spam_hold_budget
+    if read_only is not None:
+        site.read_only = _switch("read_only", "--read-only", read_only)
+    if quiet_hours is not None:
+        site.quiet_hours = _quiet_hours(quiet_hours) if quiet_hours else None
+    if flag_threshold is not None:
+        site.flag_threshold = _in_range("flag_threshold", "--flag-threshold", flag_threshold, 1,
+                                        FLAG_THRESHOLD_MAX)
+    if default_lang is not None:
+        site.default_lang = _language(default_lang)
     if reader_notifications is not None:
-        if reader_notifications and not current_app.config.get("SMTP_URL"):
+        site.reader_notifications = _switch("reader_notifications", "--reader-notifications",
+                                            reader_notifications)
+        if site.reader_notifications and not current_app.config.get("SMTP_URL"):
             _refuse("reader_notifications", "reader notifications need SMTP_URL: set it first")
-        site.reader_notifications = bool(reader_notifications)
+    state: t.Any = inspect(site)
+    changed = sorted(a.key for a in state.attrs if a.history.has_changes())
+    if changed:
+        db.session.add(ModerationEvent(moderator_id=moderator_id, actor=actor[:100],
+                                       action="settings",
+                                       reason=f"{site.key}: {', '.join(changed)}"[:500]))
     db.session.commit()
     return site
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """A site's settings as the moderation API shows them (one flat object)."""
+
+    site: str
+    name: str
+    origins: list[str]
+    moderation: str
+    read_only: bool
+    quiet_hours: dict[str, str] | None
+    quiet_now: str | None  # "hold" or "close" while the quiet hours are on
+    flag_threshold: int
+    default_lang: str | None
+    reader_notifications: bool
+    spam_hold_budget: float
+    max_depth: int
+    max_links: int
+    close_after_days: int | None
+
+    def as_dict(self) -> dict[str, t.Any]:
+        return dataclasses.asdict(self)
+
+
+def settings(site: Site) -> Settings:
+    """What `configure` sets, read back (no secrets: the webhook URL is left out)."""
+    return Settings(site=site.key, name=site.name, origins=list(site.origins or []),
+                    moderation=site.moderation, read_only=bool(site.read_only),
+                    quiet_hours=dict(site.quiet_hours) if site.quiet_hours else None,
+                    quiet_now=quiet_action(site), flag_threshold=site.flag_threshold,
+                    default_lang=site.default_lang,
+                    reader_notifications=bool(site.reader_notifications),
+                    spam_hold_budget=site.spam_hold_budget, max_depth=site.max_depth,
+                    max_links=site.max_links, close_after_days=site.close_after_days)
+
+
+def _switch(option: str, flag: str, value: t.Any) -> bool:
+    if not isinstance(value, bool):
+        _refuse(option, f"{flag} must be on or off (true or false)")
+    return value
+
+
+def _quiet_hours(value: t.Mapping[str, t.Any]) -> dict[str, str]:
+    """{from, to, tz, action} checked: HH:MM times (different), a known time zone, hold|close."""
+    if not isinstance(value, t.Mapping):
+        _refuse("quiet_hours", "quiet_hours must be an object {from, to, tz, action} or null")
+    unknown = sorted(set(value) - {"from", "to", "tz", "action"})
+    if unknown:
+        _refuse("quiet_hours", f"quiet_hours has unknown keys: {', '.join(map(str, unknown))}")
+    start, end = value.get("from"), value.get("to")
+    for name, given in (("from", start), ("to", end)):
+        if not isinstance(given, str) or not HHMM_RE.fullmatch(given):
+            _refuse("quiet_hours", f"quiet_hours.{name} must be a time HH:MM (00:00-23:59), "
+                                   f"as in --quiet-hours 22:00-07:00")
+    if start == end:
+        _refuse("quiet_hours", "quiet_hours.from and .to must differ (use read_only to close "
+                               "all day)")
+    tz = value.get("tz") or "UTC"
+    action = value.get("action") or "hold"
+    if not isinstance(tz, str) or not _known_zone(tz):
+        _refuse("quiet_hours", f"quiet_hours.tz (--quiet-tz) {str(tz)[:64]!r} is not a known "
+                               f"time zone such as Europe/Berlin")
+    if action not in QUIET_ACTIONS:
+        _refuse("quiet_hours", "quiet_hours.action (--quiet-action) must be hold or close")
+    return {"from": str(start), "to": str(end), "tz": tz, "action": str(action)}
+
+
+def _known_zone(name: str) -> bool:
+    if len(name) > 64 or not TZ_RE.fullmatch(name):
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _language(value: t.Any) -> str | None:
+    if not isinstance(value, str) or (value and not LANG_RE.fullmatch(value)):
+        _refuse("default_lang", "default_lang (--default-lang) must be a language tag such as "
+                                "fr or pt-BR ('' removes it)")
+    return value or None
 
 
 def _refuse(option: str, message: str) -> t.NoReturn:

@@ -14,6 +14,7 @@ safe) and serialised. The JSON API, the no-JavaScript embed page and the feed al
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -50,6 +51,8 @@ class SiteHead:
     close_after_days: int | None
     created_at: dt.datetime
     moderation: str
+    read_only: bool
+    quiet_hours: dict[str, str] | None
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ class FeedPage:
 
 
 _SITE_COLUMNS = ("id", "key", "name", "origins", "max_depth", "close_after_days", "created_at",
-                 "moderation")
+                 "moderation", "read_only", "quiet_hours")
 _ARTICLE_COLUMNS = ("id", "key", "url", "comments_open", "approved_count", "version",
                     "created_at")
 
@@ -144,6 +147,8 @@ def head(site_key: str, article_key: str) -> ThreadHead:
     """thread_head, remembered by this worker for THREAD_HEAD_TTL seconds (0, the default: always
     ask). With a TTL another worker's change is seen at most that late; this worker's own changes
     clear the cache at once (comments.bump_article). A CDN with s-maxage already allows more.
+    comments_open depends on the time (quiet hours, close_after_days): it is worked out again
+    on every read, never remembered past a boundary.
     """
     ttl = float(current_app.config.get("THREAD_HEAD_TTL", 0))
     if ttl <= 0:
@@ -153,7 +158,10 @@ def head(site_key: str, article_key: str) -> ThreadHead:
     if found is None:
         found = thread_head(site_key, article_key)
         heads.put(site_key, article_key, found, ttl)
-    return found
+        return found
+    is_open = comments_open(found.site, found.article)
+    return found if is_open == found.comments_open else dataclasses.replace(
+        found, comments_open=is_open)
 
 
 def _fresh(etag: str, if_none_match: ETags | None) -> bool:

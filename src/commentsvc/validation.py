@@ -355,3 +355,21 @@ def link_number(args: t.Mapping[str, str], name: str) -> int | None:
 def parse_page_link(args: t.Mapping[str, str], per_page: int) -> Paging:
     """The no-JavaScript page's ?page=: oldest first, a fixed page size, junk reads as page 1."""
     return Paging(min(max(1, link_number(args, "page") or 1), PAGE_MAX), per_page, "oldest")
+
+
+
+# --- statistics (issue 17) --------------------------------------------------------------------
+
+STATS_DAYS_MAX = 365
+
+
+def parse_days(args: t.Mapping[str, str]) -> int:
+    """?days= of the statistics: 1-365, default 30.
+
+    :raises ValidationFailed: anything else (422, the field named).
+    """
+    raw = args.get("days") or "30"
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3
+            and 1 <= int(raw) <= STATS_DAYS_MAX):
+        raise ValidationFailed({"days": f"must be a whole number of days, 1-{STATS_DAYS_MAX}"})
+    return int(raw)

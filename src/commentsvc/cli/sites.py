@@ -2,6 +2,9 @@
 
     commentsvc site add blog --origin https://blog.example --moderation first-time
     commentsvc site set blog --max-links 3 --disallowed-word casino
+    commentsvc site set blog --read-only on
+    commentsvc site set blog --quiet-hours 22:00-07:00 --quiet-tz Europe/Berlin --quiet-action close
+    commentsvc site set blog --quiet-hours off --flag-threshold 5 --default-lang fr
     commentsvc site webhook blog https://hooks.example/commentsvc   # prints the signing secret
 """
 
@@ -12,9 +15,10 @@ from flask.cli import AppGroup
 
 from .. import sites
 from ..errors import ApiError
-from ..models import MODERATION_MODES
+from ..models import MODERATION_MODES, QUIET_ACTIONS
 from ..notify import webhook
 
+ON_OFF = click.Choice(("on", "off"))
 site_cli = AppGroup("site", help="Manage the sites that embed the service.")
 
 
@@ -54,24 +58,43 @@ def site_add(key: str, origins: tuple[str, ...], mode: str | None, name: str | N
 @click.option("--moderation", "mode", type=click.Choice(MODERATION_MODES), default=None)
 @click.option("--spam-hold-budget", type=click.FloatRange(0, 1), default=None,
               help="Share of legitimate comments held for review when the filter is unsure.")
-@click.option("--reader-notifications", "reader", type=click.Choice(["on", "off"]), default=None,
-              help="Let readers subscribe to follow-up comments by email (needs SMTP_URL).")
+@click.option("--read-only", type=ON_OFF, default=None,
+              help="on: every submission is refused (comments closed on the whole site).")
+@click.option("--quiet-hours", default=None,
+              help="HH:MM-HH:MM (may cross midnight, e.g. 22:00-07:00), or off.")
+@click.option("--quiet-tz", default=None, help="The quiet hours' time zone (default UTC).")
+@click.option("--quiet-action", type=click.Choice(QUIET_ACTIONS), default=None,
+              help="hold (default): every comment waits; close: comments are closed.")
+@click.option("--flag-threshold", type=int, default=None,
+              help="Readers' reports that send a comment back to pending (default 3).")
+@click.option("--default-lang", default=None, help="The widget's fallback language ('' clears).")
+@click.option("--reader-notifications", type=ON_OFF, default=None,
+              help="on: readers may subscribe to follow-up comments by email (needs SMTP_URL).")
 def site_set(key: str, max_links: int | None, disallowed: tuple[str, ...],
              moderation_words: tuple[str, ...], emails: tuple[str, ...],
              prefixes: tuple[str, ...], close_after_days: int | None, max_depth: int | None,
              webhook_url: str | None, mode: str | None,
-             spam_hold_budget: float | None, reader: str | None) -> None:
+             spam_hold_budget: float | None, read_only: str | None, quiet_hours: str | None,
+             quiet_tz: str | None, quiet_action: str | None, flag_threshold: int | None,
+             default_lang: str | None, reader_notifications: str | None) -> None:
     """Set a site's abuse rules and options; word and block lists replace the old ones."""
     try:
+        quiet = _quiet(key, quiet_hours, quiet_tz, quiet_action)
         site = sites.configure(
             key, max_links=max_links, disallowed_words=disallowed or None,
             moderation_words=moderation_words or None, blocked_emails=emails or None,
             blocked_ip_prefixes=prefixes or None, close_after_days=close_after_days,
             max_depth=max_depth, webhook_url=webhook_url, moderation=mode,
-            spam_hold_budget=spam_hold_budget,
-            reader_notifications=None if reader is None else reader == "on")
+            spam_hold_budget=spam_hold_budget, read_only=_on(read_only), quiet_hours=quiet,
+            flag_threshold=flag_threshold, default_lang=default_lang,
+            reader_notifications=_on(reader_notifications))
     except ApiError as e:  # NotFound, InvalidSetting
         raise click.UsageError(e.message) from None
+    q = site.quiet_hours
+    click.echo(f"site {site.key}: read_only={'on' if site.read_only else 'off'} "
+               f"quiet_hours={_window(q)} flag_threshold={site.flag_threshold} "
+               f"default_lang={site.default_lang or '-'} "
+               f"reader_notifications={'on' if site.reader_notifications else 'off'}")
     click.echo(f"site {site.key}: max_links={site.max_links} "
                f"disallowed_words={len(site.disallowed_words or [])} "
                f"moderation_words={len(site.moderation_words or [])} "
@@ -81,6 +104,39 @@ def site_set(key: str, max_links: int | None, disallowed: tuple[str, ...],
                f"webhook_url={site.webhook_url or '-'} moderation={site.moderation} "
                f"spam_hold_budget={site.spam_hold_budget:g} "
                f"reader_notifications={'on' if site.reader_notifications else 'off'}")
+
+
+def _on(value: str | None) -> bool | None:
+    return None if value is None else value == "on"
+
+
+def _window(quiet: dict[str, str] | None) -> str:
+    if not quiet:
+        return "off"
+    return f"{quiet['from']}-{quiet['to']}({quiet['tz']},{quiet['action']})"
+
+
+def _quiet(key: str, window: str | None, tz: str | None,
+           action: str | None) -> dict[str, str] | None:
+    """--quiet-hours/--quiet-tz/--quiet-action as sites.configure's quiet_hours ({}: remove).
+    A zone or action alone changes the site's current window."""
+    if window is None and tz is None and action is None:
+        return None
+    if window is not None and window.strip().lower() == "off":
+        return {}
+    current = dict(sites.get(key).quiet_hours or {})
+    if window is not None:
+        start, dash, end = window.partition("-")
+        if not dash:
+            raise click.UsageError("--quiet-hours must be HH:MM-HH:MM (e.g. 22:00-07:00) or off")
+        current.update({"from": start.strip(), "to": end.strip()})
+    elif not current:
+        raise click.UsageError("--quiet-tz and --quiet-action need --quiet-hours HH:MM-HH:MM")
+    if tz is not None:
+        current["tz"] = tz
+    if action is not None:
+        current["action"] = action
+    return current
 
 
 @site_cli.command("webhook")

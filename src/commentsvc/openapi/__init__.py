@@ -167,6 +167,18 @@ def _moderation_paths() -> J:
                 {200: json_answer("The article.", ref("ArticleState"))},
                 400, 401, 403, 404, 415, 422), [SITE, ARTICLE], security=MODERATOR,
             requestBody=body(ref("ArticleChange")))},
+        f"{base}/sites/{{site}}": {
+            "get": op("A site's settings (switches).", "moderation", responses(
+                {200: json_answer("The settings.", ref("SiteSettings"))}, 401, 403, 404),
+                [SITE], security=MODERATOR),
+            "patch": op("Change a site's switches (admins, moderators of the site).",
+                        "moderation", responses({200: json_answer("The settings.", ref(
+                            "SiteSettings"))}, 400, 401, 403, 404, 415, 422), [SITE],
+                        security=MODERATOR,
+                requestBody=body(ref("SiteChange")))},
+        f"{base}/stats": {"get": op("Moderation figures per UTC day, and the queue now.",
+            "moderation", responses({200: json_answer("The figures.", ref("Stats"))}, 401, 403,
+            404, 422), [query("site", STR), query("days", INT)], security=MODERATOR)},
         "/moderate/": {"get": op("The review page for people (token login, queue, one-key "
                                  "actions).", "moderation", {"200": other("text/html", "The page."),
                                                             "302": {"description": "To log in."}})},
@@ -212,6 +224,9 @@ def _browser_paths() -> J:
             [COMMENT_ID], requestBody=_form("csrf_token"))},
         "/moderate/bulk": {"post": op("Change the status of the selected comments.", "review",
                                       pages(*write), requestBody=_form("status", "csrf_token"))},
+        "/moderate/sites/{site}/settings": {"post": op(
+            "Save a site's switches from the review page's settings panel.", "review",
+            pages(*write), [SITE], requestBody=_form("csrf_token"))},
         "/moderate/mail/{token}": {"get": op(
             "A one-click link from a notification mail: shows a confirmation, changes nothing.",
             "notifications", pages(404, 405, 410),

@@ -28,6 +28,7 @@ def obj(required: list[str], **properties: J) -> J:
 
 STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 TIME = {"type": "string", "format": "date-time"}
+HHMM = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
 
 SCHEMAS: J = {
     "Error": obj(["error", "message"], error=STR, message=STR,
@@ -101,6 +102,27 @@ SCHEMAS: J = {
     "RevealedEmail": obj(["email"], email=nullable(STR)),
     "ArticleChange": obj(["comments_open"], comments_open=BOOL),
     "ArticleState": {"type": "object", "properties": {"comments_open": BOOL}},
+    "QuietHours": obj(["from", "to"], **{"from": HHMM, "to": HHMM}, tz=STR,
+                      action={"enum": ["hold", "close"]}),
+    "SiteChange": {"type": "object", "properties": {
+        "read_only": BOOL, "quiet_hours": nullable(ref("QuietHours")),
+        "flag_threshold": {"type": "integer", "minimum": 1, "maximum": 1000},
+        "default_lang": nullable(STR), "reader_notifications": BOOL,
+        "spam_hold_budget": {"type": "number", "minimum": 0, "maximum": 1},
+        "max_depth": {"type": "integer", "minimum": 1, "maximum": 50}},
+        "additionalProperties": False},
+    "SiteSettings": obj(["site", "read_only", "quiet_hours", "flag_threshold", "default_lang",
+                         "reader_notifications", "spam_hold_budget", "max_depth"],
+                        site=STR, read_only=BOOL, quiet_hours=nullable(ref("QuietHours")),
+                        quiet_now=nullable({"enum": ["hold", "close"]}), flag_threshold=INT,
+                        default_lang=nullable(STR), reader_notifications=BOOL,
+                        spam_hold_budget={"type": "number"}, max_depth=INT),
+    "Stats": obj(["days", "pending_now", "oldest_pending_seconds"], pending_now=INT,
+                 oldest_pending_seconds=nullable(INT), days={"type": "array", "items": obj(
+                     ["date", "submitted", "approved", "rejected", "spam", "flagged",
+                      "median_decision_seconds"], date={"type": "string", "format": "date"},
+                     submitted=INT, approved=INT, rejected=INT, spam=INT, flagged=INT,
+                     median_decision_seconds=nullable(INT))}),
     "Health": obj(["status"], status=STR),
     "Readiness": obj(["status", "checks"], status={"enum": ["ok", "unavailable"]},
                      checks=obj(["database", "rate_limit_storage"],

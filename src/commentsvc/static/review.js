@@ -1,21 +1,31 @@
 // The review page's keyboard and in-place actions. Plain JavaScript, no build step, no
 // third-party requests. Every text from a comment is set with textContent, never as HTML.
+//
+// The current card is the one that holds keyboard focus (or, before anything is focused, the
+// first): a/s/r/e/x always act on the card that is highlighted. Single-key shortcuts work only
+// inside the card list (or before anything has focus) and can be turned off (localStorage).
 (function () {
   "use strict";
 
+  var KEYS_OFF = "commentsvc-review-keys-off";
   var csrf = "";
   var cards = [];
   var current = -1;
 
   function notice(text) {
     var el = document.getElementById("notice");
-    if (el) { el.textContent = text; }
+    if (el) { el.textContent = ""; el.textContent = text; }
   }
 
-  function focusCard(index) {
+  function highlight(index) {
     if (!cards.length) { current = -1; return; }
     current = Math.max(0, Math.min(index, cards.length - 1));
     cards.forEach(function (card, i) { card.classList.toggle("current", i === current); });
+  }
+
+  function focusCard(index) {
+    highlight(index);
+    if (current < 0) { return; }
     cards[current].focus({ preventScroll: true });
     cards[current].scrollIntoView({ block: "nearest" });
   }
@@ -26,10 +36,17 @@
       var el = document.querySelector('[data-count="' + status + '"]');
       if (el) { el.textContent = String(counts[status]); }
     });
+    var waiting = document.querySelector('[data-figure="pending"]');
+    if (waiting && counts.pending !== undefined) { waiting.textContent = String(counts.pending); }
+    var tab = document.querySelector(".tabs a[aria-current='page']");
+    if (tab && counts[tab.dataset.tab] !== undefined) {
+      var label = tab.firstChild ? tab.firstChild.textContent.trim() : tab.dataset.tab;
+      document.title = label + " (" + counts[tab.dataset.tab] + ") · commentsvc";
+    }
   }
 
   function post(url, fields) {
-    var body = new URLSearchParams(fields);
+    var body = fields instanceof URLSearchParams ? fields : new URLSearchParams(fields);
     body.set("csrf_token", csrf);
     return fetch(url, {
       method: "POST",
@@ -39,29 +56,37 @@
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (!response.ok) {
-          throw new Error(data.message || ("The server answered " + response.status + "."));
+          var fields = data.fields ? Object.keys(data.fields).map(function (name) {
+            return name + ": " + data.fields[name];
+          }).join("; ") : "";
+          throw new Error(fields || data.message || ("The server answered " + response.status + "."));
         }
         return data;
       });
     });
   }
 
-  function removeCard(card) {
-    var index = cards.indexOf(card);
-    card.remove();
+  function refreshCards() {
     cards = Array.prototype.slice.call(document.querySelectorAll(".card"));
-    if (!cards.length) {
+    if (!cards.length && !document.querySelector(".cards .empty")) {
       var empty = document.createElement("li");
       empty.className = "empty";
       empty.textContent = "Nothing left here.";
       document.querySelector(".cards").appendChild(empty);
     }
-    focusCard(index);
+  }
+
+  function removeCard(card) {
+    var index = cards.indexOf(card);
+    var hadFocus = card.contains(document.activeElement);
+    card.remove();
+    refreshCards();
+    if (hadFocus) { focusCard(index); } else { highlight(index); }
   }
 
   function act(card, status) {
     var button = card.querySelector('button[data-status="' + status + '"]');
-    if (!button) { notice("That action does not apply to this comment."); return; }
+    if (!button) { notice("That action does not apply to comment " + card.dataset.id + "."); return; }
     var form = button.form;
     var fields = { status: status };
     var site = form.querySelector('input[name="site"]');
@@ -79,22 +104,64 @@
 
   function reveal(card) {
     var form = card.querySelector("form.reveal");
-    if (!form) { return; }
+    if (!form) { notice("The address of comment " + card.dataset.id + " is shown."); return; }
     post(form.action, {}).then(function (data) {
       card.querySelector(".email").textContent = data.email || "no address stored";
       form.remove();
+      notice("Address of comment " + card.dataset.id + " revealed: " +
+             (data.email || "no address stored") + ".");
     }).catch(function (error) { notice(error.message); });
+  }
+
+  function ticked() {
+    return Array.prototype.slice.call(document.querySelectorAll('input[name="ids"]:checked'));
   }
 
   function toggleSelect(card) {
     var box = card.querySelector('input[name="ids"]');
-    if (box) { box.checked = !box.checked; }
+    if (!box) { return; }
+    box.checked = !box.checked;
+    notice("Comment " + card.dataset.id + (box.checked ? " selected" : " not selected") +
+           "; " + ticked().length + " selected.");
+  }
+
+  function bulk(form, status) {
+    var boxes = ticked();
+    if (!boxes.length) { notice("Tick at least one comment first, then choose the action."); return; }
+    var body = new URLSearchParams(new FormData(form));
+    body.set("status", status);
+    post(form.action, body).then(function (data) {
+      updateCounts(data.counts);
+      boxes.forEach(function (box) {
+        var card = box.closest(".card");
+        if (card) { card.remove(); }
+      });
+      refreshCards();
+      highlight(current);
+      var all = document.getElementById("select-all");
+      if (all) { all.checked = false; }
+      notice(data.updated + (data.updated === 1 ? " comment: " : " comments: ") + status + ".");
+    }).catch(function (error) { notice(error.message); });
+  }
+
+  function keysOn() {
+    var box = document.getElementById("keys-on");
+    return !box || box.checked;
   }
 
   function onKey(event) {
-    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
-    var tag = event.target && event.target.tagName;
-    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") { return; }
+    if (event.ctrlKey || event.metaKey || event.altKey || !keysOn()) { return; }
+    var active = document.activeElement;
+    var list = document.querySelector(".cards");
+    var inList = list && active && list.contains(active);
+    if (!inList && active && active !== document.body) { return; }  // header, tabs, forms
+    var tag = active && active.tagName;
+    if ((tag === "INPUT" && active.type !== "checkbox") || tag === "TEXTAREA" ||
+        tag === "SELECT") { return; }
+    if (inList) {
+      var holder = active.closest(".card");
+      if (holder) { highlight(cards.indexOf(holder)); }
+    }
     var card = cards[current];
     var actions = { a: "approved", s: "spam", r: "rejected" };
     if (event.key === "j") { focusCard(current + 1); }
@@ -107,15 +174,65 @@
     event.preventDefault();
   }
 
+  function setUpKeysToggle() {
+    var box = document.getElementById("keys-on");
+    if (!box) { return; }
+    var stored = null;
+    try { stored = window.localStorage.getItem(KEYS_OFF); } catch (e) { stored = null; }
+    box.checked = stored !== "1";
+    box.closest("label").hidden = false;
+    box.addEventListener("change", function () {
+      try { window.localStorage.setItem(KEYS_OFF, box.checked ? "0" : "1"); } catch (e) { /* private mode */ }
+      notice(box.checked ? "Single-key shortcuts on." : "Single-key shortcuts off.");
+    });
+  }
+
+  function setUpBulk() {
+    var form = document.getElementById("bulk");
+    if (!form) { return; }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var status = event.submitter ? event.submitter.value : "";
+      if (status) { bulk(form, status); }
+    });
+    var all = document.getElementById("select-all");
+    if (all) {
+      all.addEventListener("change", function () {
+        document.querySelectorAll('input[name="ids"]').forEach(function (box) {
+          box.checked = all.checked;
+        });
+        notice(ticked().length + " selected.");
+      });
+    }
+  }
+
+  function setUpSettings() {
+    var form = document.querySelector("form.settings-form");
+    if (!form) { return; }
+    var status = form.querySelector(".settings-status");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      status.textContent = "Saving…";
+      post(form.action, new URLSearchParams(new FormData(form))).then(function (data) {
+        status.textContent = "Saved. Read-only " + (data.read_only ? "on" : "off") +
+          "; quiet hours " + (data.quiet_hours ? data.quiet_hours.from + "–" + data.quiet_hours.to +
+          " " + data.quiet_hours.tz + " (" + data.quiet_hours.action + ")" : "off") + ".";
+      }).catch(function (error) { status.textContent = "Not saved: " + error.message; });
+    });
+  }
+
   function start() {
-    document.documentElement.classList.add("js-ready");
     var meta = document.querySelector('meta[name="csrf-token"]');
     csrf = meta ? meta.content : "";
+    setUpKeysToggle();
+    setUpBulk();
+    setUpSettings();
     cards = Array.prototype.slice.call(document.querySelectorAll(".card"));
-    if (!cards.length) { return; }
     document.addEventListener("keydown", onKey);
-    cards.forEach(function (card, i) {
-      card.addEventListener("click", function () { focusCard(cards.indexOf(card)); });
+    cards.forEach(function (card) {
+      // The current card follows focus: Tab, a click or a screen reader's focus moves it.
+      card.addEventListener("focusin", function () { highlight(cards.indexOf(card)); });
+      card.addEventListener("click", function () { highlight(cards.indexOf(card)); });
       card.querySelectorAll("form.act").forEach(function (form) {
         form.addEventListener("submit", function (event) {
           event.preventDefault();
@@ -130,15 +247,8 @@
         });
       }
     });
-    var all = document.getElementById("select-all");
-    if (all) {
-      all.addEventListener("change", function () {
-        document.querySelectorAll('input[name="ids"]').forEach(function (box) {
-          box.checked = all.checked;
-        });
-      });
-    }
-    focusCard(0);
+    highlight(0);  // highlighted, not focused: the page starts at its top, header first
+    document.documentElement.classList.add("js-ready");
   }
 
   document.addEventListener("DOMContentLoaded", start);

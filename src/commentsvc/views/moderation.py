@@ -7,13 +7,15 @@ import typing as t
 
 from flask import Blueprint, g, request
 
-from .. import moderation, serialize
+from .. import moderation, serialize, sites, stats
 from ..comments import comments_open
 from ..errors import BadRequest, Unauthorized
 from ..extensions import limiter
+from ..site_inputs import parse_site_patch
 from ..validation import (
     parse_article_key,
     parse_bulk,
+    parse_days,
     parse_flag,
     parse_moderator_patch,
     parse_status,
@@ -106,3 +108,28 @@ def article_settings(site: str, article: str) -> t.Any:
     site_obj, article_obj = moderation.set_comments_open(g.moderator, site, article, is_open)
     return {"site": site_obj.key, "article": article_obj.key,
             "comments_open": comments_open(site_obj, article_obj)}
+
+
+@bp.get("/sites/<site>")
+@require_moderator
+def site_settings(site: str) -> t.Any:
+    return sites.settings(sites.in_reach(g.moderator, site)).as_dict()
+
+
+@bp.patch("/sites/<site>")
+@require_moderator
+def configure_site(site: str) -> t.Any:
+    key = sites.in_reach(g.moderator, site).key
+    options = parse_site_patch(request)
+    configured = sites.configure(key, actor=g.moderator.name, moderator_id=g.moderator.id,
+                                 **options)
+    return sites.settings(configured).as_dict()
+
+
+@bp.get("/stats")
+@require_moderator
+def figures() -> t.Any:
+    days = parse_days(request.args)
+    site = request.args.get("site") or None
+    scope = [sites.in_reach(g.moderator, site).id] if site else sites.site_scope(g.moderator)
+    return stats.figures(scope, days).as_dict()

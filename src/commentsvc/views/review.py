@@ -3,6 +3,7 @@
     GET  /moderate/?status=pending&site=demo    the queue as cards (or the login form)
     POST /moderate/login                        token -> session cookie (HttpOnly, SameSite=Lax)
     POST /moderate/comments/7/status            status=approved (JSON for fetch, else 303 back)
+    POST /moderate/sites/demo/settings          the settings panel (site switches)
 
 Sessions are stored server side (review_sessions.py): after login the cookie holds only a
 random id, so logout and `moderator revoke` end the session at once. SameSite=Lax, not
@@ -32,11 +33,12 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 
-from .. import clock, moderation, review_sessions, serialize
+from .. import clock, moderation, review_sessions, serialize, sites, stats
 from ..errors import Forbidden, Unauthorized, asks_json
 from ..extensions import limiter
 from ..models import Moderator
 from ..render import sanitize_html
+from ..site_inputs import parse_site_form
 from ..validation import parse_selection, parse_status
 
 bp = Blueprint("review", __name__, url_prefix="/moderate")
@@ -45,6 +47,8 @@ TABS = ("pending", "spam", "approved", "rejected")
 LABELS = {"pending": "Pending", "spam": "Spam", "approved": "Approved", "rejected": "Rejected"}
 VERBS = {"approved": "Approve", "spam": "Spam", "rejected": "Reject", "pending": "Unpublish"}
 PAGE_SIZE = 25
+CHART_DAYS = 14
+CHART_HEIGHT = 60
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
@@ -146,10 +150,30 @@ def age(iso: str | None, now: dt.datetime | None = None) -> str:
     return "just now"
 
 
-def _page(revealed: dict[int, str | None] | None = None) -> str:
+def chart(figures: stats.Figures) -> list[dict[str, t.Any]]:
+    """Bars of the figures chart: per day the submitted height and the decided share."""
+    top = max([d.submitted for d in figures.days] + [1])
+    return [{"date": d.date, "x": i * 12, "submitted": d.submitted, "decided":
+             d.approved + d.rejected + d.spam,
+             "h": round(CHART_HEIGHT * d.submitted / top)} for i, d in enumerate(figures.days)]
+
+
+def _site_panel(site: str | None) -> tuple[sites.Settings | None, stats.Figures]:
+    """The settings of the site shown (one chosen, or the moderator's only one) and figures."""
+    reach = moderation.moderator_sites(g.moderator)
+    chosen = sites.in_reach(g.moderator, site) if site else (reach[0] if len(reach) == 1
+                                                             else None)
+    scope = [chosen.id] if chosen else sites.site_scope(g.moderator)
+    settings = sites.settings(chosen) if chosen else None
+    return settings, stats.figures(scope, CHART_DAYS)
+
+
+def _page(revealed: dict[int, str | None] | None = None, message: str | None = None,
+          code: int = 200) -> t.Any:
     status = parse_status(request.args.get("status") or request.form.get("tab") or "pending",
                           TABS)
     site = request.args.get("site") or request.form.get("site") or None
+    settings, figures = _site_panel(site)
     page = moderation.list_queue(g.moderator, status=status, site_key=site, article_key=None,
                                  limit=PAGE_SIZE, cursor=request.args.get("cursor") or None)
     items = [serialize.moderation_item(c) for c in page.items]
@@ -160,8 +184,9 @@ def _page(revealed: dict[int, str | None] | None = None) -> str:
         next_cursor=page.next_cursor, counts=moderation.status_counts(g.moderator, site),
         sites=moderation.moderator_sites(g.moderator), tabs=TABS, labels=LABELS, verbs=VERBS,
         transitions=moderation.TRANSITIONS, revealed=revealed or {}, age=age,
-        csrf=csrf_token(),
-    )
+        csrf=csrf_token(), settings=settings, figures=figures, bars=chart(figures),
+        chart_height=CHART_HEIGHT, message=message,
+    ), code
 
 
 @bp.get("/")
@@ -233,10 +258,26 @@ def reveal(comment_id: int) -> t.Any:
 @bp.post("/bulk")
 @login_required
 def bulk() -> t.Any:
-    ids = parse_selection(request.form.getlist("ids"))
     status = parse_status(request.form.get("status") or "")
+    if not request.form.getlist("ids") and not asks_json():
+        return _page(message="Tick at least one comment first, then choose the action.",
+                     code=422)  # answered in place: the queue again, with the message
+    ids = parse_selection(request.form.getlist("ids"))
     updated = moderation.bulk_status(g.moderator, ids, status)
     if asks_json():
         return {"updated": updated, "counts": _counts()}
     return _back()
 
+
+
+@bp.post("/sites/<site>/settings")
+@login_required
+def site_settings(site: str) -> t.Any:
+    key = sites.in_reach(g.moderator, site).key
+    options = parse_site_form(request.form)
+    configured = sites.configure(key, actor=g.moderator.name, moderator_id=g.moderator.id,
+                                 **options)
+    if asks_json():
+        return sites.settings(configured).as_dict()
+    return redirect(url_for(".index", site=site, status=request.form.get("tab") or None,
+                            _anchor="settings"), 303)
