@@ -47,6 +47,22 @@ def item(actions: Actions, token: str, ident: int) -> dict[str, t.Any]:
     return t.cast(dict[str, t.Any], answer.json)
 
 
+def run_worker_once() -> list[str]:
+    """Run `commentsvc worker`'s loop until it says something (at most a minute)."""
+    stop = threading.Event()
+    said: list[str] = []
+    timer = threading.Timer(60, stop.set)
+    timer.start()
+
+    def echo(line: str) -> None:
+        said.append(line)
+        stop.set()
+
+    worker.run_forever(stop, echo=echo)
+    timer.cancel()
+    return said
+
+
 def scalar(app: t.Any, query: t.Any) -> t.Any:
     with app.app_context():
         return db.session.scalar(query)
@@ -193,16 +209,8 @@ def test_the_worker_loop_retrains_from_waiting_decisions(app_factory, tmp_path):
     train(app.test_cli_runner(), tmp_path)
     ident = actions.post(body="Buy followers now").json["id"]
     assert actions.moderate(token, ident, status="approved").status_code == 200
-    stop = threading.Event()
-    said: list[str] = []
-
-    def echo(line: str) -> None:
-        said.append(line)
-        stop.set()
-
     with app.app_context():
-        worker.run_forever(stop, echo=echo)
-        assert said == ["1 spam filter retrained"]
+        assert run_worker_once() == ["1 spam filter retrained"]
         assert db.session.scalar(select(func.max(SpamModel.id))) == 2
         assert db.session.scalar(select(SpamExample.spam).where(
             SpamExample.comment_id == ident)) is False
@@ -232,17 +240,8 @@ def test_a_moderators_decision_ends_up_in_the_next_model(app_factory, tmp_path):
         assert model is not None
         before = judge(model, store.hasher(), body).log_odds
     assert actions.moderate(token, ident, status=decided).status_code == 200
-    stop = threading.Event()
-    said: list[str] = []
-    threading.Timer(60, stop.set).start()  # a bound, should the worker never retrain
-
-    def echo(line: str) -> None:
-        said.append(line)
-        stop.set()
-
     with app.app_context():
-        worker.run_forever(stop, echo=echo)
-        assert said == ["1 spam filter retrained"]
+        assert run_worker_once() == ["1 spam filter retrained"]
         model = store.current()
         assert model is not None and db.session.scalar(select(func.max(SpamModel.id))) == 2
         after = judge(model, store.hasher(), body).log_odds
