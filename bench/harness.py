@@ -69,6 +69,16 @@ class PrivatePostgres:
         self._ctl("-m", "fast", "-w", "stop")
 
 
+
+def stop(process: subprocess.Popen[t.Any]) -> None:
+    """Ask a server to stop (gunicorn's graceful shutdown), kill it after 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
 @contextlib.contextmanager
 def private_postgres() -> t.Iterator[PrivatePostgres]:
     bindir = postgres_bin()
@@ -201,12 +211,7 @@ def serve(env: dict[str, str], workers: int = 2) -> t.Iterator[App]:
             time.sleep(0.1)
         yield app
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         if KEEP_LOGS:
             shutil.copy(folder / "output.log", KEEP_LOGS)
         shutil.rmtree(folder, ignore_errors=True)

@@ -25,8 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import spam_api
-from commentsvc.spam import bayes
+from bench import naive_bayes, spam_api
 from commentsvc.spam.features import features
 from commentsvc.spam.learned import BLOCKED_BUDGET, HOLD_BUDGET, judge
 from commentsvc.spam.model import Example, Hasher, Model, above_share, fit, train
@@ -73,8 +72,8 @@ def load(path: Path) -> list[tuple[Example, str, str]]:
 def scorer(kind: str, param: float, examples: Sequence[Example]) -> Callable[[Example], float]:
     """Train one candidate; a function giving the log-odds of an example."""
     if kind == "nb":
-        nb = bayes.train_model([(set(e.feats), e.spam) for e in examples])
-        return lambda e: bayes.log_odds(nb, e.feats, param)
+        nb = naive_bayes.train([(e.feats, e.spam) for e in examples])
+        return lambda e: naive_bayes.log_odds(nb, e.feats, param)
     b, w = fit([(HASHER.indices(e.feats), e.spam) for e in examples], param)
     lr = Model("", b, w, {})
     return lambda e: lr.log_odds_of(HASHER.indices(e.feats))

@@ -16,6 +16,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.harness import stop
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -90,10 +92,5 @@ def gunicorn(env: dict[str, str], workers: int = 2) -> t.Iterator[Server]:
             time.sleep(0.1)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()

@@ -103,28 +103,26 @@ def test_starttls_with_login(app_factory, certificate, monkeypatch, password, de
         assert inbox.received == []
 
 
-def test_smtps(app_factory, certificate, monkeypatch):
-    monkeypatch.setenv("SSL_CERT_FILE", certificate[0])
+def mail_over_smtps(app_factory: t.Any, certificate: t.Any) -> tuple[Inbox, t.Any]:
+    """One held-comment mail through an SMTPS server on loopback: its inbox and the outbox row."""
     inbox, port = Inbox(), free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port,
                             ssl_context=server_context(certificate))
     controller.start()
     try:
-        row = mail_one(app_factory, f"smtps://127.0.0.1:{port}")
+        return inbox, mail_one(app_factory, f"smtps://127.0.0.1:{port}")
     finally:
         controller.stop()
+
+
+def test_smtps(app_factory, certificate, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", certificate[0])
+    inbox, row = mail_over_smtps(app_factory, certificate)
     assert row.sent_at is not None and len(inbox.received) == 1
 
 
 def test_an_untrusted_certificate_gets_no_mail_and_the_mail_waits(app_factory, certificate):
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port,
-                            ssl_context=server_context(certificate))
-    controller.start()
-    try:
-        row = mail_one(app_factory, f"smtps://127.0.0.1:{port}")
-    finally:
-        controller.stop()
+    inbox, row = mail_over_smtps(app_factory, certificate)
     assert inbox.received == []
     assert row.sent_at is None and row.failed_at is None
     assert "CERTIFICATE_VERIFY_FAILED" in (row.last_error or "")

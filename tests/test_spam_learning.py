@@ -15,6 +15,7 @@ from commentsvc.extensions import db
 from commentsvc.models import SpamExample, SpamModel
 from commentsvc.notify import worker
 from commentsvc.spam import store
+from commentsvc.spam.learned import judge
 from tests.conftest import Actions
 
 SPAM = ["Subscribe to my channel for free gift cards", "check out my channel please subscribe",
@@ -44,6 +45,22 @@ def item(actions: Actions, token: str, ident: int) -> dict[str, t.Any]:
     answer = actions.client.get(f"/api/v1/moderation/comments/{ident}",
                                 headers={"Authorization": f"Bearer {token}"})
     return t.cast(dict[str, t.Any], answer.json)
+
+
+def run_worker_once() -> list[str]:
+    """Run `commentsvc worker`'s loop until it says something (at most a minute)."""
+    stop = threading.Event()
+    said: list[str] = []
+    timer = threading.Timer(60, stop.set)
+    timer.start()
+
+    def echo(line: str) -> None:
+        said.append(line)
+        stop.set()
+
+    worker.run_forever(stop, echo=echo)
+    timer.cancel()
+    return said
 
 
 def scalar(app: t.Any, query: t.Any) -> t.Any:
@@ -192,16 +209,8 @@ def test_the_worker_loop_retrains_from_waiting_decisions(app_factory, tmp_path):
     train(app.test_cli_runner(), tmp_path)
     ident = actions.post(body="Buy followers now").json["id"]
     assert actions.moderate(token, ident, status="approved").status_code == 200
-    stop = threading.Event()
-    said: list[str] = []
-
-    def echo(line: str) -> None:
-        said.append(line)
-        stop.set()
-
     with app.app_context():
-        worker.run_forever(stop, echo=echo)
-        assert said == ["1 spam filter retrained"]
+        assert run_worker_once() == ["1 spam filter retrained"]
         assert db.session.scalar(select(func.max(SpamModel.id))) == 2
         assert db.session.scalar(select(SpamExample.spam).where(
             SpamExample.comment_id == ident)) is False
@@ -213,3 +222,27 @@ def test_the_site_setter_refuses_a_hold_budget_outside_zero_to_one(app, actions,
     with app.app_context(), pytest.raises(sites.InvalidSetting, match="between 0 and 1") as e:
         sites.configure("demo", spam_hold_budget=value)
     assert list(e.value.fields) == ["spam_hold_budget"]
+
+
+def test_a_moderators_decision_ends_up_in_the_next_model(app_factory, tmp_path):
+    """The contract's "marking spam or approving teaches the spam filter", through the worker."""
+    app = app_factory(SPAM_RETRAIN_BATCH=1, NOTIFY_POLL_SECONDS=0.01)
+    actions = Actions(app, app.test_client())
+    actions.site("demo", moderation="none")
+    token = actions.moderator("mod", "demo")
+    train(app.test_cli_runner(), tmp_path)
+    body = "Zorblax quibbit marmalade"  # words no training row has
+    ident = actions.post(body=body, email="z@example.org").json["id"]
+    # Decide against the filter's verdict, so the decision is news to it.
+    decided = "approved" if item(actions, token, ident)["status"] == "spam" else "spam"
+    with app.app_context():
+        model = store.current()
+        assert model is not None
+        before = judge(model, store.hasher(), body).log_odds
+    assert actions.moderate(token, ident, status=decided).status_code == 200
+    with app.app_context():
+        assert run_worker_once() == ["1 spam filter retrained"]
+        model = store.current()
+        assert model is not None and db.session.scalar(select(func.max(SpamModel.id))) == 2
+        after = judge(model, store.hasher(), body).log_odds
+    assert (after - before) * (1 if decided == "spam" else -1) > 0.1, (decided, before, after)

@@ -11,6 +11,7 @@ import pytest
 from commentsvc.spam.features import features, parts
 from commentsvc.spam.learned import explain, judge
 from commentsvc.spam.model import Example, Hasher, above_share, share_at, train
+from tests.test_spam_training import shared_data
 
 KEY = b"k" * 32
 
@@ -100,7 +101,5 @@ def test_scoring_a_long_comment_takes_well_under_a_millisecond(shared_rows):
 
 @pytest.fixture
 def shared_rows() -> list[dict[str, str]]:
-    from tests.test_spam_bayes import shared_data
-
     with open(shared_data() / "Youtube03-LMFAO.csv", encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))

@@ -64,9 +64,6 @@ DEFAULTS: dict[str, t.Any] = {
     "FORM_TOKEN_MIN_SECONDS": 3,  # a person takes longer than this to write a comment
     "FORM_TOKEN_MAX_SECONDS": 2 * 24 * 3600,  # an older form token counts as expired
     "FORM_TOKEN_MISSING_SCORE": 0.1,  # JSON clients may not fetch a token: a soft signal only
-    "SPAM_BAYES_SPAM": 0.99999,  # learned probability at which a comment is spam (log-odds 11.5)
-    "SPAM_BAYES_HOLD": 0.99,  # ... and at which it is held for a moderator (log-odds 4.6)
-    "SPAM_BAYES_MIN_DOCS": 10,  # the filter speaks once it has this many spam and ham examples
     "EMAIL_CHECK_DELIVERABILITY": False,
     "EMAIL_DNS_TIMEOUT": 3,
     "MAX_CONTENT_LENGTH": 64 * 1024,

@@ -15,6 +15,10 @@ import os
 import typing as t
 from pathlib import Path
 
+# Not the app: the arbiter loads this file and must stay light (prometheus_client's
+# multiprocess helpers create no metric and read PROMETHEUS_MULTIPROC_DIR only when called).
+from prometheus_client import multiprocess
+
 COMMAND = ["gunicorn", "-c", "python:commentsvc.gunicorn_conf", "commentsvc.wsgi_app:app"]
 
 # The variables read here (besides the app's COMMENTSVC_<CONFIG KEY> ones).
@@ -57,6 +61,4 @@ def on_starting(server: t.Any) -> None:
 def child_exit(server: t.Any, worker: t.Any) -> None:
     """Drop a dead worker's live gauges from the multiprocess metrics."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         multiprocess.mark_process_dead(worker.pid)

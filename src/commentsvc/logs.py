@@ -28,6 +28,7 @@ import typing as t
 import uuid
 
 from flask import Flask, Response, g, has_request_context, request
+from flask.logging import default_handler
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # A caller's id is kept when it is short and plain, so it can be searched for across services.
@@ -172,8 +173,6 @@ def _echo_request_id(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     """Give every request an id (echoed in X-Request-ID) and log JSON to stderr."""
-    from flask.logging import default_handler
-
     app.logger.removeHandler(default_handler)
     configure_logging(str(app.config.get("LOG_LEVEL", "INFO")).upper())
     app.before_request(_assign_request_id)

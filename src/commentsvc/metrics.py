@@ -31,6 +31,7 @@ from prometheus_client import (
     Counter,
     Histogram,
     generate_latest,
+    multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import event, func, select
@@ -203,8 +204,6 @@ def render() -> tuple[bytes, str]:
     """The Prometheus text of this process, or of every gunicorn worker in multiprocess mode."""
     registry = CollectorRegistry(auto_describe=False)
     if multiprocess_dir():
-        from prometheus_client import multiprocess
-
         multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(REGISTRY)  # type: ignore[arg-type]

@@ -253,16 +253,6 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class SpamToken(db.Model):  # type: ignore[name-defined]
-    """Naive Bayes counts shared by every worker. The token "" holds the document counts."""
-
-    __tablename__ = "spam_tokens"
-
-    token: Mapped[str] = mapped_column(String(100), primary_key=True)
-    spam: Mapped[int] = mapped_column(Integer, default=0)
-    ham: Mapped[int] = mapped_column(Integer, default=0)
-
-
 class SpamModel(db.Model):  # type: ignore[name-defined]
     """One trained version of the learned filter; the newest under the current key is used."""
 

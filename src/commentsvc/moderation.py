@@ -2,7 +2,6 @@
 
     moderator = authenticate(token)                       # or None
     page = list_queue(moderator, status="pending", limit=50, cursor=None)
-    change_status(moderator, comment_id, "approved", reason="fine")
     update_comment(moderator, comment_id, body="Fixed", status="approved")  # PATCH
     bulk_status(moderator, [1, 2, 3], "spam")             # all or nothing
     delete_comment(moderator, comment_id)                 # replies move up to its parent
@@ -34,7 +33,7 @@ from .fields import REASON_MAX, Status, check_email
 from .models import STATUSES, Article, Comment, ModerationEvent, Moderator, Site, utcnow
 from .privacy import keys
 from .render import render_body
-from .spam.bayes import label_of, learn_from_decision
+from .spam.akismet import label_of
 
 # What a moderator may move a comment to, from each status. "deleted" is the author's withdrawal.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -203,15 +202,9 @@ def apply_status(comment: Comment, to: Status, actor: str, moderator_id: int | N
         mark_approved(comment, comment.article.site, held=True)
     elif was == "approved":
         bump_article(comment.article_id, -1)
-    learn_from_decision(comment, was, to)
-    notify.queue_report(comment, label_of(to))  # the worker tells Akismet, after this transaction
-
-
-def change_status(moderator: Moderator, comment_id: int, to: Status, reason: str | None) -> Comment:
-    comment = get_comment(moderator, comment_id)
-    apply_status(comment, to, moderator.name, moderator.id, reason)
-    db.session.commit()
-    return comment
+    # The worker tells Akismet after this transaction; the spam filter learns the decision
+    # from this event when the worker next retrains (spam.store.sync_decisions).
+    notify.queue_report(comment, label_of(to))
 
 
 def _edit_body(comment: Comment, moderator: Moderator, body: str, reason: str | None) -> None:
@@ -345,11 +338,3 @@ def moderator_sites(moderator: Moderator) -> list[Site]:
         return list(db.session.scalars(select(Site).order_by(Site.key)))
     return sorted(moderator.sites, key=lambda s: s.key)
 
-
-def moderator_by_token_hash(token_hash: str) -> Moderator | None:
-    """The active moderator whose token hashes to this (for the review page's session)."""
-    if not token_hash:
-        return None
-    return db.session.scalar(
-        select(Moderator).where(Moderator.token_hash == token_hash, Moderator.revoked_at.is_(None))
-    )

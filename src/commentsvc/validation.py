@@ -116,11 +116,6 @@ def validate_submission(body: Body) -> Submission:
     )
 
 
-def parse_submission(request: Request) -> Submission:
-    """Read and validate a new comment in one step."""
-    return validate_submission(read_body(request))
-
-
 def _parent_id(value: t.Any, fields: dict[str, str]) -> int | None:
     """None for no parent (absent, null, "" or 0 as WordPress forms send); else a positive id."""
     if isinstance(value, bool):

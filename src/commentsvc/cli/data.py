@@ -33,36 +33,26 @@ def _import(kind: str, path: str, site: str, dry_run: bool) -> None:
         click.echo(line)
 
 
-_import_file = click.argument("file", type=click.Path(exists=True, dir_okay=False))
-_import_site = click.option("--site", required=True, help="The key of an existing site.")
-_import_dry = click.option("--dry-run", is_flag=True, help="Parse and report; write nothing.")
+FORMATS = {
+    "wordpress": "Import the comments of a WordPress export (WXR 1.0-1.2).",
+    "disqus": "Import the posts of a Disqus XML export.",
+    "jsonl": "Import a `commentsvc export` file (JSON lines).",
+}
 
 
-@import_cli.command("wordpress")
-@_import_file
-@_import_site
-@_import_dry
-def import_wordpress(file: str, site: str, dry_run: bool) -> None:
-    """Import the comments of a WordPress export (WXR 1.0-1.2)."""
-    _import("wordpress", file, site, dry_run)
+def _import_command(kind: str, summary: str) -> None:
+    """`commentsvc import <kind> FILE --site KEY [--dry-run]`: one command per format."""
+
+    @import_cli.command(kind, help=summary)
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--site", required=True, help="The key of an existing site.")
+    @click.option("--dry-run", is_flag=True, help="Parse and report; write nothing.")
+    def command(file: str, site: str, dry_run: bool) -> None:
+        _import(kind, file, site, dry_run)
 
 
-@import_cli.command("disqus")
-@_import_file
-@_import_site
-@_import_dry
-def import_disqus(file: str, site: str, dry_run: bool) -> None:
-    """Import the posts of a Disqus XML export."""
-    _import("disqus", file, site, dry_run)
-
-
-@import_cli.command("jsonl")
-@_import_file
-@_import_site
-@_import_dry
-def import_jsonl(file: str, site: str, dry_run: bool) -> None:
-    """Import a `commentsvc export` file (JSON lines)."""
-    _import("jsonl", file, site, dry_run)
+for _kind, _summary in FORMATS.items():
+    _import_command(_kind, _summary)
 
 
 @click.command("export")

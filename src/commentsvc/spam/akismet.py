@@ -1,6 +1,7 @@
 """Akismet, when AKISMET_KEY is set: comment-check on submit, submit-spam/ham on decisions.
 
     verdict = check(site_url, ip, name, email, url, body, user_agent)  # "spam", "ham" or None
+    label_of("approved")                      # "ham": what a decision reports (or None)
     report = report_for(comment_id, "spam")   # a moderator's decision, read from the database
     send(report)                              # submit-spam / submit-ham; raises ReportFailed
 
@@ -99,6 +100,11 @@ def check(site_url: str, ip: str | None, name: str, email: str, url: str | None,
 
 
 LABELS = ("spam", "ham")
+
+
+def label_of(status: str | None) -> str | None:
+    """What a moderator's decision reports: spam is "spam", approved is "ham", others nothing."""
+    return {"spam": "spam", "approved": "ham"}.get(status or "")
 
 
 class ReportFailed(Exception):

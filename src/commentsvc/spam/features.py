@@ -22,7 +22,7 @@ import typing as t
 import unicodedata
 from urllib.parse import parse_qsl, urlsplit
 
-MAX_FEATURE = 100  # the SpamToken column width (naive Bayes counts)
+MAX_FEATURE = 100  # characters kept of one feature (a stored example's are hashed again)
 OSB_DISTANCE = 4  # word pairs up to this many words apart
 MAX_WORDS = 150  # words read per comment: bounds the work on a very long one
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u200e\u200f\u2060\u00ad"), None)

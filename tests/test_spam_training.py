@@ -1,19 +1,17 @@
-"""Training from CSV, and the naive Bayes counts moderators' decisions still keep."""
+"""Training from CSV (`commentsvc spam train`), and the trained filter on real comments."""
 
 from __future__ import annotations
 
 import csv
 import os
-import threading
-import typing as t
 from pathlib import Path
 
 import pytest
+from bench import naive_bayes
 from sqlalchemy import func, select
 
 from commentsvc.extensions import db
-from commentsvc.models import SpamExample, SpamToken
-from commentsvc.spam import bayes
+from commentsvc.models import SpamExample
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,13 +25,6 @@ def shared_data() -> Path:
         if (path / "Youtube03-LMFAO.csv").is_file():
             return path
     pytest.skip("the shared YouTube data is not beside the repository (../shared/data)")
-
-
-def counts(app: t.Any, *tokens: str) -> dict[str, tuple[int, int]]:
-    with app.app_context():
-        rows = db.session.execute(select(SpamToken.token, SpamToken.spam, SpamToken.ham)
-                                  .where(SpamToken.token.in_(tokens))).all()
-        return {tok: (s, h) for tok, s, h in rows}
 
 
 @pytest.mark.parametrize(
@@ -86,56 +77,6 @@ def test_spam_train_refuses_a_missing_or_binary_file(runner, tmp_path):
     assert result.exit_code == 1 and "bin.csv" in result.output
 
 
-def test_moderators_teach_the_filter_and_reversals_take_it_back(app, actions):
-    actions.site("demo")
-    token = actions.moderator("mod", "demo")
-    cid = actions.post(body="Subscribe to my channel").json["id"]
-    assert counts(app, "", "w:subscribe") == {}  # nothing learned at submission
-    actions.moderate(token, cid, status="spam")
-    assert counts(app, "", "w:subscribe") == {"": (1, 0), "w:subscribe": (1, 0)}
-    actions.moderate(token, cid, status="approved")  # the moderator changed their mind
-    assert counts(app, "", "w:subscribe") == {"": (0, 1), "w:subscribe": (0, 1)}
-    actions.moderate(token, cid, status="pending")
-    assert counts(app, "", "w:subscribe") == {"": (0, 0), "w:subscribe": (0, 0)}
-    actions.moderate(token, cid, status="rejected")  # neither spam nor ham: nothing to learn
-    assert counts(app, "", "w:subscribe") == {"": (0, 0), "w:subscribe": (0, 0)}
-
-
-def test_approving_what_the_pipeline_called_spam_unlearns_nothing(app, actions):
-    actions.site("demo")
-    token = actions.moderator("mod", "demo")
-    cid = actions.post(body="Subscribe please", fax="bot").json["id"]
-    assert actions.moderate(token, cid, status="approved").json["status"] == "approved"
-    assert counts(app, "", "w:subscribe") == {"": (0, 1), "w:subscribe": (0, 1)}
-
-
-def test_concurrent_learning_loses_no_count(app):
-    """Many workers learning at once: atomic upserts, never read-modify-write."""
-    n, rounds = 6, 5
-    barrier = threading.Barrier(n)
-    errors: list[BaseException] = []
-
-    def teach(i: int) -> None:
-        try:
-            with app.app_context():
-                barrier.wait()
-                for _ in range(rounds):
-                    bayes.learn([{"w:shared", f"w:own{i}"}], "spam" if i % 2 else "ham")
-                    db.session.commit()
-        except BaseException as e:  # noqa: BLE001 - reported below
-            errors.append(e)
-
-    threads = [threading.Thread(target=teach, args=(i,)) for i in range(n)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(timeout=120)
-    assert errors == []
-    half = n // 2 * rounds
-    assert counts(app, "", "w:shared", "w:own1") == {
-        "": (half, half), "w:shared": (half, half), "w:own1": (rounds, 0)}
-
-
 def test_the_trained_filter_judges_real_comments_through_the_endpoint(app, actions, runner,
                                                                       tmp_path):
     data = shared_data()
@@ -160,10 +101,10 @@ def test_the_trained_filter_judges_real_comments_through_the_endpoint(app, actio
 
 
 @pytest.mark.parametrize(("light", "heavy"), [(0.3, 1.0), (0.1, 0.3), (1.0, 3.0)])
-def test_lighter_smoothing_lets_a_rare_spam_token_speak_louder(light, heavy):
-    model = bayes.train_model([({"dom:spam.example"}, True)] * 2 + [({"w:x"}, True)] * 18
+def test_evaluations_naive_bayes_lets_a_rare_spam_token_speak_louder_when_lighter(light, heavy):
+    model = naive_bayes.train([({"dom:spam.example"}, True)] * 2 + [({"w:x"}, True)] * 18
                               + [({"w:song"}, False)] * 20)
     rare = {"dom:spam.example"}
-    assert 0 < bayes.log_odds(model, rare, heavy) < bayes.log_odds(model, rare, light)
-    assert bayes.log_odds(model, {"w:never-seen"}, light) == 0.0  # unseen tokens say nothing
-    assert bayes.log_odds(model, rare) == bayes.log_odds(model, rare, bayes.ALPHA)
+    assert 0 < naive_bayes.log_odds(model, rare, heavy) < naive_bayes.log_odds(model, rare, light)
+    assert naive_bayes.log_odds(model, {"w:never-seen"}, light) == 0.0  # unseen tokens say nothing
+    assert naive_bayes.log_odds(model, rare) == naive_bayes.log_odds(model, rare, naive_bayes.ALPHA)
