@@ -111,8 +111,8 @@ def prepare(payload: dict[str, t.Any], now: dt.datetime) -> tuple[EmailMessage, 
             if not comments:
                 raise Skipped("nothing left to tell in this digest")
             return _message(confirmation, "digest",
-                            ngettext("%(num)d new comment on %(site)s",
-                                     "%(num)d new comments on %(site)s", len(comments),
+                            ngettext("%(num)s new comment on %(site)s",
+                                     "%(num)s new comments on %(site)s", len(comments),
                                      site=name),
                             reader_links.unsubscribe_url(confirmation.id, None), now=now,
                             items=[_item(c) for c in comments]), mail.id
