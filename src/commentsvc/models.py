@@ -34,6 +34,8 @@ EMAIL_MAX = 254
 URL_MAX = 200
 BODY_MAX = 5000
 ARTICLE_KEY_MAX = 512
+ARTICLE_TITLE_MAX = 200  # what a page may send as its article's title and URL
+ARTICLE_URL_MAX = 2000
 USER_AGENT_MAX = 200
 ID_MAX = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: larger ones exist nowhere
 SITE_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")  # a site key, as the contract says
@@ -162,6 +164,9 @@ class Comment(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     moderated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Written through moderator authentication (a staff reply): the only way to the badge.
+    staff: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    pinned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     article: Mapped[Article] = relationship()
 
@@ -174,6 +179,7 @@ class Moderator(db.Model):  # type: ignore[name-defined]
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)  # where notices go
+    display_name: Mapped[str | None] = mapped_column(String(NAME_MAX), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -230,3 +236,42 @@ class UsedFormToken(db.Model):  # type: ignore[name-defined]
 
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     used_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+FLAG_REASONS = ("spam", "abuse", "offensive", "off_topic", "other")
+FLAG_NOTE_MAX = 500
+BAN_KINDS = ("email", "ip", "domain")
+BAN_MODES = ("reject", "shadow")
+
+
+class Flag(db.Model):  # type: ignore[name-defined]
+    """A reader's report of a comment; one per reader (keyed IP hash) per comment."""
+
+    __tablename__ = "flags"
+    __table_args__ = (UniqueConstraint("comment_id", "reader_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    reader_hash: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(String(FLAG_NOTE_MAX), nullable=True)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Ban(db.Model):  # type: ignore[name-defined]
+    """A sanction on a site: an email hash, an IP prefix or an email domain's hash."""
+
+    __tablename__ = "bans"
+    __table_args__ = (Index("ix_bans_lookup", "site_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))
+    value: Mapped[str] = mapped_column(String(64))  # keyed hash, or the IP prefix
+    shown: Mapped[str] = mapped_column(String(100))  # the masked value for listings
+    mode: Mapped[str] = mapped_column(String(8), default="reject")
+    reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

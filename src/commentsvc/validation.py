@@ -23,7 +23,7 @@ from flask import Request, current_app
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .errors import BadRequest, UnsupportedMediaType, ValidationFailed, shown
-from .models import BODY_MAX, EMAIL_MAX, NAME_MAX, URL_MAX
+from .models import ARTICLE_TITLE_MAX, ARTICLE_URL_MAX, BODY_MAX, EMAIL_MAX, NAME_MAX, URL_MAX
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 JSON_TYPE = "application/json"
@@ -59,6 +59,8 @@ class Submission:
     honeypot: str
     return_to: str | None
     is_form: bool
+    article_title: str | None = None  # the page's title and URL, kept per article
+    article_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -233,7 +235,8 @@ def validate_submission(body: Body) -> Submission:
     data = body.data
     fields: dict[str, str] = {}
     values: dict[str, str] = {}
-    for name, multiline in (("name", False), ("email", False), ("url", False), ("body", True)):
+    for name, multiline in (("name", False), ("email", False), ("url", False), ("body", True),
+                            ("article_title", False), ("article_url", False)):
         try:
             values[name] = clean_text(data.get(name), multiline=multiline)
         except ValueError as e:
@@ -243,6 +246,8 @@ def validate_submission(body: Body) -> Submission:
     _length(fields, "email", values["email"], 1, EMAIL_MAX)
     _length(fields, "url", values["url"], 0, URL_MAX)
     _length(fields, "body", values["body"], 1, BODY_MAX)
+    _length(fields, "article_title", values["article_title"], 0, ARTICLE_TITLE_MAX)
+    _length(fields, "article_url", values["article_url"], 0, ARTICLE_URL_MAX)
     email = values["email"]
     if "email" not in fields:
         try:
@@ -250,11 +255,12 @@ def validate_submission(body: Body) -> Submission:
         except ValueError as e:
             fields["email"] = str(e)
     url = values["url"] or None
-    if url and "url" not in fields:
-        try:
-            url = check_url(url)
-        except ValueError as e:
-            fields["url"] = str(e)
+    for name in ("url", "article_url"):  # the page's URL: its origin is checked on submit
+        if values[name] and name not in fields:
+            try:
+                check_url(values[name])
+            except ValueError as e:
+                fields[name] = str(e)
     parent_id = _parent_id(data.get("parent_id"), fields)
     opaque = {name: _opaque(data.get(name), name, fields)
               for name in ("form_token", "fax", "return_to")}
@@ -270,7 +276,10 @@ def validate_submission(body: Body) -> Submission:
         honeypot=opaque["fax"] or "",
         return_to=opaque["return_to"] if body.is_form else None,
         is_form=body.is_form,
+        article_title=values["article_title"] or None,
+        article_url=values["article_url"] or None,
     )
+
 
 
 def parse_submission(request: Request) -> Submission:

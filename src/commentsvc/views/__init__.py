@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import IntegerConverter, PathConverter
 
-from . import actions, api, embed, moderation, ops, review
+from . import actions, api, embed, moderation, ops, reports, review, sanctions
 
 
 class ArticleKeyConverter(PathConverter):
@@ -35,3 +35,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ops.bp)
     app.register_blueprint(review.bp)  # the moderators' review page
     app.register_blueprint(actions.bp)  # one-click links in moderator mail
+    app.register_blueprint(reports.bp)  # readers report comments
+    app.register_blueprint(sanctions.bp)  # bans and staff replies

@@ -7,7 +7,7 @@ import typing as t
 
 from flask import Blueprint, g, request
 
-from .. import moderation, serialize
+from .. import context, moderation, serialize
 from ..comments import comments_open
 from ..errors import BadRequest, Unauthorized, ValidationFailed
 from ..extensions import limiter
@@ -40,15 +40,17 @@ def queue() -> t.Any:
         limit = min(max(int(request.args.get("limit", 50)), 1), 200)
     except ValueError:
         raise BadRequest("limit must be a whole number.") from None
+    flagged = request.args.get("flagged") == "1"
     page = moderation.list_queue(
         g.moderator,
-        status=request.args.get("status", "pending") or None,
+        status=request.args.get("status", "" if flagged else "pending") or None,
         site_key=request.args.get("site") or None,
         article_key=request.args.get("article") or None,
         limit=limit,
         cursor=request.args.get("cursor") or None,
+        flagged=flagged,
     )
-    return {"items": [serialize.moderation_item(c) for c in page.items],
+    return {"items": context.moderation_items(page.items),
             "next_cursor": page.next_cursor}
 
 
@@ -56,7 +58,7 @@ def queue() -> t.Any:
 @require_moderator
 def item(comment_id: int) -> t.Any:
     comment = moderation.get_comment(g.moderator, comment_id)
-    body = serialize.moderation_item(comment)
+    body = context.moderation_items([comment])[0]
     body["history"] = [serialize.event(e) for e in moderation.history(comment.id)]
     return body
 
@@ -116,20 +118,29 @@ def _ids(data: dict[str, t.Any]) -> list[int]:
 @require_moderator
 def update(comment_id: int) -> t.Any:
     data, _ = read_body(request)
+    pinned = data.get("pinned")
+    if pinned is not None and not isinstance(pinned, bool):
+        raise ValidationFailed({"pinned": "must be true or false"})
     comment = moderation.update_comment(g.moderator, comment_id, status=_status(data),
-                                        body=_body(data), reason=_reason(data))
-    return serialize.moderation_item(comment)
+                                        body=_body(data), reason=_reason(data), pinned=pinned)
+    return context.moderation_items([comment])[0]
 
 
 @bp.post("/comments/bulk")
 @require_moderator
 def bulk() -> t.Any:
     data, _ = read_body(request)
-    ids = _ids(data)
     status = _status(data)
     if status is None:
         raise BadRequest("status is required.")
-    return {"updated": moderation.bulk_status(g.moderator, ids, status, _reason(data))}
+    if "author_of" in data:  # every comment by the author of that one (issue 17)
+        author_of = data["author_of"]
+        if isinstance(author_of, bool) or not isinstance(author_of, int) \
+                or not 0 < author_of < 2**31:
+            raise ValidationFailed({"author_of": "must be a comment id"})
+        return {"updated": moderation.bulk_author_of(g.moderator, author_of, status,
+                                                     _reason(data))}
+    return {"updated": moderation.bulk_status(g.moderator, _ids(data), status, _reason(data))}
 
 
 @bp.delete("/comments/<int:comment_id>")
