@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from commentsvc.extensions import db
@@ -115,3 +117,19 @@ def test_a_form_report_returns_to_the_page(client, approved):
                          data={"reason": "abuse", "return_to": "https://blog.example/post"})
     assert answer.status_code == 303
     assert answer.headers["Location"] == f"https://blog.example/post#comment-{approved}"
+
+
+def test_the_no_javascript_page_reports_a_comment(actions, client, mod, approved):
+    page = client.get("/embed/demo/hello-world").get_data(as_text=True)
+    assert f'href="?report={approved}#comment-{approved}"' in page
+    assert "commentsvc-report-form" not in page  # the form only for the comment asked
+    asked = client.get(f"/embed/demo/hello-world?report={approved}").get_data(as_text=True)
+    form = asked[asked.index('<form class="commentsvc-report-form"'):]
+    form = form[:form.index("</form>")]
+    assert '<option value="off_topic">Off topic</option>' in form
+    action = re.search(r'action="([^"]+)"', form)[1]
+    return_to = re.search(r'name="return_to" value="([^"]+)"', form)[1]
+    sent = client.post(action, data={"reason": "off_topic", "note": "", "return_to": return_to})
+    assert sent.status_code == 303
+    assert sent.headers["Location"].endswith(f"/embed/demo/hello-world#comment-{approved}")
+    assert item(client, mod, approved)["flags"]["reasons"] == {"off_topic": 1}

@@ -121,3 +121,14 @@ def test_pin_permissions(actions, desk):
     assert pin(actions, "nope", cid).status_code == 401
     admin = actions.moderator("root", admin=True)
     assert pin(actions, admin, cid).status_code == 200
+
+
+def test_the_no_javascript_page_shows_staff_and_editors_picks(actions, desk):
+    cid = actions.post(name="Reader").json["id"]
+    reply(actions.client, desk, cid)
+    pin(actions, desk, cid)
+    html = actions.client.get("/embed/demo/hello-world").get_data(as_text=True)
+    assert html.count('<span class="commentsvc-staff">Staff</span>') == 1
+    assert html.count("<span class=\"commentsvc-pick\">Editors' pick</span>") == 1
+    staff_at = html.index("commentsvc-staff")
+    assert html.index("Ana, Newsdesk") < staff_at  # the badge follows the staff name

@@ -149,6 +149,8 @@
           el("img", { "class": "commentsvc-avatar", alt: "", width: "40", height: "40",
                       src: new URL(author.avatar || "avatars/anonymous.svg", SRC).href }),
           el("b", { "class": "commentsvc-author" }, [name]), " ",
+          c.staff ? el("span", { "class": "commentsvc-staff", text: "Staff" }) : null,
+          c.pinned ? el("span", { "class": "commentsvc-pick", text: "Editors' pick" }) : null,
           el("a", { "class": "commentsvc-permalink", href: "#comment-" + c.id }, [when]),
           c.edited_at ? el("span", { "class": "commentsvc-edited", text: " (edited)" }) : null,
         ]),
@@ -165,6 +167,7 @@
       reply.addEventListener("click", function () { self.replyTo(c, li, reply); });
       actions.append(reply);
     }
+    if (!pending) this.addReport(c, actions);
     var entry = this.edits && this.edits[c.id];
     if (entry) {
       if (!pending) entry.pending = false;  // published since it was posted
@@ -283,7 +286,8 @@
     var v = {};
     ["body", "name", "email", "url", "fax"].forEach(function (k) { v[k] = self.inputs[k].value; });
     var payload = { name: v.name, email: v.email, url: v.url, body: v.body, fax: v.fax,
-                    parent_id: this.parentId || null, form_token: this.token };
+                    parent_id: this.parentId || null, form_token: this.token,
+                    article_title: this.title || null, article_url: location.href.split("#")[0] };
     this.clearErrors();
     this.submit.disabled = true;
     call("POST", this.path + "comments", payload).then(function (r) {
@@ -326,6 +330,45 @@
     this.refreshToken();
     this.notify(pending ? "Your comment is awaiting moderation." : "Your comment has been published.");
     this.notice.focus();
+  };
+
+  // "Report": a reason and an optional note, sent to POST /comments/{id}/flags.
+  var REASONS = [["spam", "Spam"], ["abuse", "Abuse or harassment"], ["offensive", "Offensive"],
+                 ["off_topic", "Off topic"], ["other", "Other"]];
+  Widget.prototype.addReport = function (c, actions) {
+    var self = this;
+    var open = el("button", { type: "button", "class": "commentsvc-report", text: "Report",
+                              "aria-label": "Report the comment by " + (c.author || {}).name });
+    open.addEventListener("click", function () {
+      var reason = el("select", { name: "reason", "aria-label": "Reason" }, REASONS.map(function (r) {
+        return el("option", { value: r[0], text: r[1] });
+      }));
+      var note = el("textarea", { name: "note", rows: "2", maxlength: "500",
+                                  "aria-label": "Note for the moderators (optional)",
+                                  placeholder: "Note for the moderators (optional)" });
+      var cancel = el("button", { type: "button", text: "Cancel" });
+      var form = el("form", { "class": "commentsvc-report-form" }, [reason, note,
+        el("button", { type: "submit", text: "Send report" }), cancel]);
+      var close = function () { form.remove(); open.hidden = false; open.focus(); };
+      cancel.addEventListener("click", close);
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        call("POST", "comments/" + c.id + "/flags", { reason: reason.value, note: note.value })
+          .then(function (r) {
+            if (r.status === 202) {
+              form.replaceWith(el("p", { "class": "commentsvc-reported", role: "status",
+                                         text: "Thank you. A moderator will look at this comment." }));
+              open.remove();
+            } else {
+              self.notify((r.data && r.data.message) || "The report could not be sent.", true);
+            }
+          }, function () { self.notify("The comment service could not be reached.", true); });
+      });
+      open.hidden = true;
+      actions.after(form);
+      reason.focus();
+    });
+    actions.append(open);
   };
 
   Widget.prototype.addEditControls = function (entry, li, content, actions) {

@@ -97,6 +97,7 @@ def page(site: str, article: str) -> t.Any:
         shown=shown,
         article_key=article,
         reply_to=reply_to,
+        report_id=link_number(request.args, "report"),  # the no-JS "Report" form's comment
         form_token=formtoken.issue(site, article) if data["comments_open"] else None,
         page_url=request.base_url,
         return_to=request.base_url + "?posted=1",
