@@ -39,7 +39,7 @@ SCHEMAS: J = {
     "PublicComment": obj(
         ["id", "parent_id", "author", "body_html", "created_at", "edited_at", "replies"],
         id=INT, parent_id=nullable(INT), author=ref("PublicAuthor"), body_html=STR,
-        created_at=TIME, edited_at=nullable(TIME),
+        created_at=TIME, edited_at=nullable(TIME), staff=BOOL, pinned=BOOL,
         replies={"type": "array", "items": ref("PublicComment")},
     ),
     "Thread": obj(
@@ -53,7 +53,8 @@ SCHEMAS: J = {
               email={"type": "string", "format": "email", "maxLength": EMAIL_MAX},
               url={"type": "string", "format": "uri", "maxLength": URL_MAX},
               body={"type": "string", "minLength": 1, "maxLength": BODY_MAX},
-              parent_id=INT, form_token=STR,
+              parent_id=INT, form_token=STR, article_title={"type": "string", "maxLength": 200},
+              article_url={"type": "string", "description": "Under one of the site's origins."},
               fax={"type": "string", "description": "Honeypot: people leave it empty."}),
     },
     "FormSubmission": {
@@ -81,7 +82,11 @@ SCHEMAS: J = {
         edited_at=nullable(TIME), moderated_at=nullable(TIME),
         spam=obj(["score", "reasons"], score={"type": "number"},
                  reasons={"type": "array", "items": STR}),
-        ip_prefix=nullable(STR),
+        ip_prefix=nullable(STR), staff=BOOL, pinned=BOOL, article_title=nullable(STR),
+        article_url=nullable(STR), parent_excerpt=nullable(STR),
+        author_history=nullable({"type": "object"}),
+        flags=obj(["count", "reasons", "notes"], count=INT, reasons={"type": "object"},
+                  notes={"type": "array", "items": STR}),
     ),
     "ModerationEvent": obj(["actor", "action", "at"], actor=STR, action=STR,
                            to=nullable(STR), reason=nullable(STR), at=TIME,
@@ -92,9 +97,18 @@ SCHEMAS: J = {
                  next_cursor=nullable(STR)),
     "ModerationChange": obj([], status={"enum": STATUSES},
                             body={"type": "string", "minLength": 1, "maxLength": BODY_MAX},
-                            reason={"type": "string", "maxLength": 500}),
-    "BulkChange": obj(["ids", "status"], ids={"type": "array", "items": INT, "maxItems": 500},
-                      status={"enum": STATUSES}),
+                            reason={"type": "string", "maxLength": 500}, pinned=BOOL),
+    "BulkChange": obj(["status"], ids={"type": "array", "items": INT, "maxItems": 500},
+                      status={"enum": STATUSES}, author_of={**INT, "description": "Or: every "
+                      "comment on that site with the address of this comment."}),
+    "Report": obj(["reason"], reason={"enum": ["spam", "abuse", "offensive", "off_topic",
+                                                "other"]}, note={"type": "string", "maxLength": 500}),
+    "BanRequest": obj(["kind"], kind={"enum": ["email", "ip", "domain"]}, comment_id=INT,
+                      value=STR, mode={"enum": ["reject", "shadow"]}, days=nullable(INT),
+                      reason=STR),
+    "Ban": obj(["id", "kind", "value", "mode"], id=INT, kind=STR, value=STR, mode=STR,
+               reason=nullable(STR), by=STR, created_at=TIME, expires_at=nullable(TIME)),
+    "Bans": obj(["items"], items={"type": "array", "items": ref("Ban")}),
     "BulkResult": obj(["updated"], updated=INT),
     "RevealedEmail": obj(["email"], email=nullable(STR)),
     "ArticleChange": obj(["comments_open"], comments_open=BOOL),
@@ -223,6 +237,11 @@ def _public_paths() -> J:
                          [COMMENT_ID, {"name": "X-Edit-Token", "in": "header", "required": True,
                                        "schema": STR}]),
         },
+        "/api/v1/comments/{comment_id}/flags": {"post": op(
+            "A reader reports an approved comment (once per reader).", "public", responses(
+                {202: json_answer("Received.", {"type": "object"}), 303: {"description": "A form "
+                 "with return_to: back to the page."}}, 403, 404, 415, 422, 429, html=True),
+            [COMMENT_ID], requestBody=body(ref("Report"), ref("Report")))},
         "/embed.js": {"get": op("The embeddable widget.", "embed", {
             "200": other("text/javascript", "The script."),
             "304": {"description": "Not modified (If-None-Match)."}})},
@@ -282,6 +301,20 @@ def _moderation_paths() -> J:
             "Reveal the author's address (audited).", "moderation", responses(
                 {200: json_answer("The address.", ref("RevealedEmail"))}, 401, 403, 404),
             [COMMENT_ID], security=MODERATOR)},
+        f"{base}/sites/{{site}}/bans": {
+            "post": op("Ban an author (from a comment) or a domain.", "moderation", responses(
+                {201: json_answer("The ban, masked.", ref("Ban"))}, 401, 403, 404, 415, 422),
+                [SITE], security=MODERATOR, requestBody=body(ref("BanRequest"))),
+            "get": op("The site's bans in force, values masked.", "moderation", responses(
+                {200: json_answer("The bans.", ref("Bans"))}, 401, 403, 404), [SITE],
+                security=MODERATOR)},
+        f"{base}/bans/{{ban_id}}": {"delete": op("Lift a ban.", "moderation", responses(
+            {204: {"description": "Lifted."}}, 401, 403, 404), [path_param(
+                "ban_id", {"type": "integer", "minimum": 1}, "A ban id.", 1)], security=MODERATOR)},
+        f"{base}/comments/{{comment_id}}/reply": {"post": op(
+            "Reply as staff, published at once.", "moderation", responses(
+                {201: json_answer("The reply.", ref("PublicComment"))}, 401, 403, 404, 409, 415,
+                422), [COMMENT_ID], security=MODERATOR, requestBody=body(ref("AuthorEdit")))},
         f"{base}/sites/{{site}}/articles/{{article}}": {"patch": op(
             "Open or close an article's comments.", "moderation", responses(
                 {200: json_answer("The article.", ref("ArticleState"))},
