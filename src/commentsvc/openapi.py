@@ -101,8 +101,8 @@ SCHEMAS: J = {
     "BulkChange": obj(["status"], ids={"type": "array", "items": INT, "maxItems": 500},
                       status={"enum": STATUSES}, author_of={**INT, "description": "Or: every "
                       "comment on that site with the address of this comment."}),
-    "Report": obj(["reason"], reason={"enum": ["spam", "abuse", "offensive", "off_topic",
-                                                "other"]}, note={"type": "string", "maxLength": 500}),
+    "Report": obj(["reason"], note={"type": "string", "maxLength": 500},
+                  reason={"enum": ["spam", "abuse", "offensive", "off_topic", "other"]}),
     "BanRequest": obj(["kind"], kind={"enum": ["email", "ip", "domain"]}, comment_id=INT,
                       value=STR, mode={"enum": ["reject", "shadow"]}, days=nullable(INT),
                       reason=STR),
