@@ -133,3 +133,19 @@ def test_the_no_javascript_page_reports_a_comment(actions, client, mod, approved
     assert sent.status_code == 303
     assert sent.headers["Location"].endswith(f"/embed/demo/hello-world#comment-{approved}")
     assert item(client, mod, approved)["flags"]["reasons"] == {"off_topic": 1}
+
+
+def test_reports_from_a_foreign_page_are_refused(client, approved):
+    foreign = client.post(f"/api/v1/comments/{approved}/flags", json={"reason": "spam"},
+                          headers={"Origin": "https://evil.example"})
+    assert foreign.status_code == 403 and foreign.json["error"] == "origin_not_allowed"
+    own = client.post(f"/api/v1/comments/{approved}/flags", json={"reason": "spam"},
+                      headers={"Origin": "https://blog.example"})
+    assert own.status_code == 202
+    assert own.headers["Access-Control-Allow-Origin"] == "https://blog.example"
+
+
+def test_a_form_report_may_not_return_elsewhere(client, approved):
+    answer = client.post(f"/api/v1/comments/{approved}/flags",
+                         data={"reason": "abuse", "return_to": "https://evil.example/"})
+    assert answer.status_code == 400
