@@ -15,12 +15,27 @@ from flask import Blueprint, g, request
 from .. import bans, serialize, staff
 from ..errors import ValidationFailed
 from ..extensions import limiter
-from ..models import BAN_KINDS, BAN_MODES, Ban
-from ..validation import read_body
-from .moderation import _body, _reason, require_moderator
+from ..models import BAN_KINDS, BAN_MODES, BODY_MAX, Ban
+from ..validation import clean_text, read_body
+from .moderation import require_moderator
 
 bp = Blueprint("sanctions", __name__, url_prefix="/api/v1/moderation")
 limiter.exempt(bp)
+
+
+REASON_MAX = 500
+
+
+def _text(data: dict[str, t.Any], name: str, high: int, fields: dict[str, str]) -> str | None:
+    """An optional text field, cleaned; a problem goes into `fields`."""
+    try:
+        value = clean_text(data.get(name), multiline=True) or None
+    except ValueError as e:
+        fields[name] = str(e)
+        return None
+    if value is not None and len(value) > high:
+        fields[name] = f"must be at most {high} characters"
+    return value
 
 
 def parse_ban(data: dict[str, t.Any]) -> bans.BanRequest:
@@ -42,11 +57,7 @@ def parse_ban(data: dict[str, t.Any]) -> bans.BanRequest:
         fields["comment_id"] = "must be a comment id"
     elif value is not None and not isinstance(value, str):
         fields["value"] = "must be an email domain such as spam.example"
-    try:
-        reason = _reason(data)
-    except ValidationFailed as e:
-        fields.update(e.fields or {})
-        reason = None
+    reason = _text(data, "reason", REASON_MAX, fields)
     if fields:
         raise ValidationFailed(fields)
     return bans.BanRequest(kind=t.cast(str, kind), comment_id=comment_id,
@@ -84,8 +95,11 @@ def lift(ban_id: int) -> t.Any:
 @bp.post("/comments/<int:comment_id>/reply")
 @require_moderator
 def reply(comment_id: int) -> t.Any:
-    body = _body(read_body(request).data)
+    fields: dict[str, str] = {}
+    body = _text(read_body(request).data, "body", BODY_MAX, fields)
     if body is None:
-        raise ValidationFailed({"body": "is required"})
-    comment = staff.reply(g.moderator, comment_id, body)
+        fields.setdefault("body", "is required")
+    if fields:
+        raise ValidationFailed(fields)
+    comment = staff.reply(g.moderator, comment_id, t.cast(str, body))
     return serialize.public_comment(comment), 201
