@@ -80,3 +80,17 @@ def test_ban_and_shadow_as_a_reader_sees_them(context, live_server, actions, dem
     fill(page, body="Third words", name="Troll", email="troll@spam.example")
     page.get_by_role("button", name="Post Comment").click()
     page.get_by_text("You may not comment on this site.").wait_for()
+
+
+def test_a_page_the_site_does_not_list_still_posts_without_its_url(context, live_server,
+                                                                  actions, demo):
+    # The service's own page on another host name: allowed to post, not one of the site's origins.
+    page = context.new_page()
+    page.goto(live_server.url.replace("127.0.0.1", "localhost") + "/demo/")
+    page.locator("#commentsvc form").wait_for()
+    fill(page, body="Posted from an unlisted page")
+    page.get_by_role("button", name="Post Comment").click()
+    page.get_by_text("Your comment is awaiting moderation.").wait_for()
+    item = actions.queue(demo).get_json()["items"][0]
+    assert item["body"] == "Posted from an unlisted page"
+    assert item["article_url"] is None and item["article_title"] is None

@@ -281,18 +281,23 @@
     this.notify("", false);
   };
 
-  Widget.prototype.post = function () {
+  Widget.prototype.post = function (bare) {
     var self = this;
     var v = {};
     ["body", "name", "email", "url", "fax"].forEach(function (k) { v[k] = self.inputs[k].value; });
     var payload = { name: v.name, email: v.email, url: v.url, body: v.body, fax: v.fax,
-                    parent_id: this.parentId || null, form_token: this.token,
-                    article_title: this.title || null, article_url: location.href.split("#")[0] };
+                    parent_id: this.parentId || null, form_token: this.token };
+    if (!bare) {  // the article's title and URL; a page the site does not list is sent without
+      payload.article_title = this.title || null;
+      payload.article_url = location.href.split("#")[0];
+    }
     this.clearErrors();
     this.submit.disabled = true;
     call("POST", this.path + "comments", payload).then(function (r) {
       self.submit.disabled = false;
       if (r.status === 201 || r.status === 202) return self.posted(r.data, v);
+      var f = r.data.fields;
+      if (r.status === 422 && f && !bare && (f.article_url || f.article_title)) return self.post(true);
       if (r.status === 422 && r.data.fields) {
         var first = null;
         for (var k in r.data.fields) {
