@@ -132,3 +132,19 @@ def test_the_no_javascript_page_shows_staff_and_editors_picks(actions, desk):
     assert html.count("<span class=\"commentsvc-pick\">Editors' pick</span>") == 1
     staff_at = html.index("commentsvc-staff")
     assert html.index("Ana, Newsdesk") < staff_at  # the badge follows the staff name
+
+
+def test_a_pick_that_is_unpublished_keeps_its_place(actions, desk):
+    ids = [actions.post(body=f"c{n}", email=f"r{n}@example.org").json["id"] for n in range(6)]
+    for n in range(5):
+        pin(actions, desk, ids[n])
+    assert actions.moderate(desk, ids[0], status="rejected").status_code == 200
+    assert pin(actions, desk, ids[5]).status_code == 422  # its place is still taken
+    actions.moderate(desk, ids[0], status="approved")
+    shown = actions.thread().json["comments"]
+    assert [c["id"] for c in shown if c["pinned"]] == ids[:5]
+
+
+def test_moderator_list_shows_the_display_name(desk, runner):
+    listing = runner.invoke(args=["moderator", "list"]).output
+    assert "ana\tdemo\tactive\tAna, Newsdesk" in listing

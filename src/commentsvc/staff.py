@@ -82,10 +82,11 @@ def set_pinned(comment: Comment, pinned: bool, moderator: Moderator) -> None:
             raise ValidationFailed({"pinned": "only top-level comments can be pinned"})
         if comment.status != "approved":
             raise ValidationFailed({"pinned": "only approved comments can be pinned"})
+        # Every pin counts, shown or not: a pick that is unpublished and approved again comes
+        # back pinned, so the article never shows more than PINS_MAX.
         count = db.session.scalar(
             select(func.count()).select_from(Comment).where(
-                Comment.article_id == comment.article_id, Comment.pinned_at.is_not(None),
-                Comment.status == "approved")
+                Comment.article_id == comment.article_id, Comment.pinned_at.is_not(None))
         ) or 0
         if count >= PINS_MAX:
             raise ValidationFailed({"pinned": f"at most {PINS_MAX} comments per article can be "

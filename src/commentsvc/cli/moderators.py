@@ -43,7 +43,7 @@ def moderator_list() -> None:
     for m in moderation.list_moderators():
         scope = "admin" if m.is_admin else ",".join(s.key for s in m.sites) or "-"
         state = "revoked" if m.revoked_at else "active"
-        click.echo(f"{m.name}\t{scope}\t{state}")
+        click.echo(f"{m.name}\t{scope}\t{state}\t{m.display_name or ''}".rstrip("\t"))
 
 
 @moderator_cli.command("revoke")
