@@ -79,7 +79,7 @@ def measure(uri: str, articles: int) -> dict[str, t.Any]:
     from commentsvc import create_app, moderation, threads
     from commentsvc.extensions import db
     from commentsvc.models import Moderator
-    from commentsvc.validation import Paging
+    from commentsvc.paging import Paging
 
     # No thread cache: every call pays the comment query (and its serialisation) it measures.
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "scale",

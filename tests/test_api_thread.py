@@ -143,7 +143,7 @@ def test_unreadable_paging_values_are_400(actions, params):
 
 
 def test_per_page_is_capped_at_200():
-    from commentsvc.validation import PER_PAGE_MAX, parse_paging
+    from commentsvc.paging import PER_PAGE_MAX, parse_paging
 
     assert PER_PAGE_MAX == 200
     assert parse_paging({"per_page": str(10**9)}).per_page == 200

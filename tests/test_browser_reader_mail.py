@@ -37,7 +37,7 @@ def test_tick_the_box_confirm_from_the_mail_and_hear_of_a_reply(browser, live_se
     page.goto(f"{live_server.url}/demo/")
     box = page.get_by_label("Notify me of follow-up comments by email.")
     box.wait_for()
-    page.get_by_label("Comment", exact=True).fill("Who else reads the footnotes first?")
+    page.get_by_label("Comment *", exact=True).fill("Who else reads the footnotes first?")
     page.get_by_label("Name *").fill("Ana")
     page.get_by_label("Email *").fill("ana@example.org")
     box.check()
@@ -55,8 +55,11 @@ def test_tick_the_box_confirm_from_the_mail_and_hear_of_a_reply(browser, live_se
     readers.post("bob@example.org", parent_id=first["id"], name="Bob")
     readers.work()
     notice = readers.mails_to("ana@example.org")[-1]
-    assert notice.message["Subject"] == "New comment by Bob on hello-world"
-    target = link(notice, "#comment-")  # no stored article URL: the no-JS page of the thread
-    page.goto(target.replace("http://localhost:5000", live_server.url))
-    assert page.locator(f"#{target.rsplit('#', 1)[1]}").is_visible()
+    # The widget sent the page's title and URL with Ana's comment: the mail names and links them.
+    title = "Harbour lights return to the old town"
+    assert notice.message["Subject"] == f"New comment by Bob on {title}"
+    target = link(notice, "#comment-")
+    assert target.startswith(f"{live_server.url}/demo/#comment-")
+    page.goto(target)
+    page.locator(f"#{target.rsplit('#', 1)[1]}").wait_for()
     page.close()

@@ -15,14 +15,15 @@ import hashlib
 import secrets
 import typing as t
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import notify, sites, subscriptions
+from . import bans, notify, sites, subscriptions
 from .cache import caches
-from .errors import CommentsClosed, Duplicate, NotFound, TooFast
+from .errors import CommentsClosed, Duplicate, NotFound, TooFast, ValidationFailed
 from .extensions import db
 from .models import Article, Comment, ModerationEvent, Site, comments_open, quiet_action, utcnow
 from .notify import reader
@@ -147,15 +148,20 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
         parent = db.session.get(Comment, sub.parent_id) if sub.parent_id < 2**31 else None
         if parent is None or parent.article_id != article.id or parent.status != "approved":
             raise NotFound("The comment you reply to does not exist here.")
+    _remember_context(site, article, sub)
     k: Keys = keys()
     email_hash = k.email_hash(sub.email)
     prefix = ip_prefix(client.ip)
     ip_hash = k.ip_hash(client.ip) if client.ip else None
+    ban = bans.matching(site, sub.email, client.ip)  # before the spam pipeline
+    if ban is not None and ban.mode == "reject":
+        raise bans.Banned()
     _check_flood(email_hash, ip_hash, now)
     ctx = Context(site=site, email_hash=email_hash, ip_prefix=prefix, ip_hash=ip_hash,
                   user_agent=client.user_agent, extra={"ip": client.ip, "article": article_key,
                                                        "email_hashes": k.email_hashes(sub.email)})
-    verdict = score_submission(sub, ctx)
+    verdict = (Verdict(score=1.0, reasons=["ban"], spam=True, hold=True) if ban is not None
+               else score_submission(sub, ctx))
     status = decide_status(site, verdict, k.email_hashes(sub.email))
     reasons = list(verdict.reasons)
     if status == "approved" and quiet_action(site, now) == "hold":
@@ -204,3 +210,24 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
 def article_for(site: Site, key: str) -> Article:
     """The article of a site, created on first use (a moderator may close it before any comment)."""
     return _get_or_create_article(site, key)
+
+
+def _under_origins(url: str, origins: list[str]) -> bool:
+    parts = urlsplit(url)
+    try:
+        return sites.normalize_origin(f"{parts.scheme}://{parts.netloc}") in origins
+    except ValueError:
+        return False
+
+
+def _remember_context(site: Site, article: Article, sub: Submission) -> None:
+    """Keep the first title and URL a page sends for its article (imports keep theirs).
+
+    :raises ValidationFailed: the URL is not under one of the site's origins.
+    """
+    if sub.article_url and not _under_origins(sub.article_url, site.origins):
+        raise ValidationFailed({"article_url": "must be under one of the site's origins"})
+    if sub.article_title and not article.title:
+        article.title = sub.article_title
+    if sub.article_url and not article.url:
+        article.url = sub.article_url

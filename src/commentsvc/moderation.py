@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
-from . import notify, review_sessions, sites
+from . import bans, flags, notify, review_sessions, sites, staff
 from .comments import article_for, bump_article, fingerprint, mark_approved
 from .errors import BadRequest, Duplicate, Forbidden, InvalidTransition, NotFound
 from .extensions import db
@@ -51,7 +51,8 @@ class QueuePage:
     next_cursor: str | None
 
 
-def add_moderator(name: str, site_keys: list[str], admin: bool, email: str | None = None) -> str:
+def add_moderator(name: str, site_keys: list[str], admin: bool, email: str | None = None,
+                  display_name: str | None = None) -> str:
     """Create a moderator and return their token; only its hash is stored.
 
     :raises ValueError: the name is taken, a site is unknown, or the email is not an address.
@@ -71,7 +72,8 @@ def add_moderator(name: str, site_keys: list[str], admin: bool, email: str | Non
             raise ValueError(f"there is no site {key!r}") from None
     token = secrets.token_urlsafe(32)
     db.session.add(Moderator(name=name, token_hash=keys().token_hash(token), is_admin=admin,
-                             sites=scope, email=email))
+                             sites=scope, email=email,
+                             display_name=staff.display_name(display_name)))
     db.session.commit()
     return token
 
@@ -133,7 +135,8 @@ def _in_scope(query: t.Any, moderator: Moderator, site_key: str | None) -> t.Any
 
 
 def list_queue(moderator: Moderator, status: Status | None, site_key: str | None,
-               article_key: str | None, limit: int, cursor: str | None) -> QueuePage:
+               article_key: str | None, limit: int, cursor: str | None,
+               flagged: bool = False) -> QueuePage:
     """Newest first, keyset-paginated on (created_at, id) so inserts never shift a page.
 
     :raises BadRequest: for a bad cursor.
@@ -145,6 +148,8 @@ def list_queue(moderator: Moderator, status: Status | None, site_key: str | None
     query = _in_scope(query, moderator, site_key)
     if article_key:
         query = query.where(Article.key == article_key)
+    if flagged:  # unresolved reader reports, any status
+        query = query.where(Comment.id.in_(flags.flagged_ids()))
     if cursor:
         when, ident = _decode_cursor(cursor)
         # A row comparison, so PostgreSQL seeks ix_comments_queue (status, created_at, id)
@@ -189,6 +194,7 @@ def apply_status(comment: Comment, to: Status, actor: str, moderator_id: int | N
 
     :raises InvalidTransition: when `to` may not follow the current status.
     """
+    flags.resolve(comment.id)  # a decision, even "keep it approved", settles readers' reports
     if to == comment.status:
         return
     if to not in TRANSITIONS[comment.status]:
@@ -234,7 +240,8 @@ def _edit_body(comment: Comment, moderator: Moderator, body: str, reason: str | 
 
 
 def update_comment(moderator: Moderator, comment_id: int, status: Status | None = None,
-                   body: str | None = None, reason: str | None = None) -> Comment:
+                   body: str | None = None, reason: str | None = None,
+                   pinned: bool | None = None) -> Comment:
     """Apply a moderator's PATCH: new text, new status, or just a note; one transaction.
 
     :raises InvalidTransition: the status may not follow the current one.
@@ -245,6 +252,8 @@ def update_comment(moderator: Moderator, comment_id: int, status: Status | None 
         _edit_body(comment, moderator, body, reason)
     if status is not None:
         apply_status(comment, status, moderator.name, moderator.id, reason)
+    if pinned is not None:
+        staff.set_pinned(comment, pinned, moderator)
     if reason and (comment.status, comment.body) == before:
         db.session.add(ModerationEvent(comment_id=comment.id, moderator_id=moderator.id,
                                        actor=moderator.name, action="note",
@@ -273,14 +282,20 @@ def bulk_status(moderator: Moderator, ids: list[int], to: Status,
     changed = 0
     try:
         for comment in found:
-            if comment.status != to:
-                apply_status(comment, to, moderator.name, moderator.id, reason)
-                changed += 1
+            changed += comment.status != to
+            apply_status(comment, to, moderator.name, moderator.id, reason)
     except InvalidTransition as e:
         db.session.rollback()
         raise InvalidTransition(f"Comment {comment.id}: {e.message} Nothing was changed.") from None
     db.session.commit()
     return changed
+
+
+def bulk_author_of(moderator: Moderator, comment_id: int, to: Status,
+                   reason: str | None = None) -> int:
+    """bulk_status over every comment on the site with the address of comment `comment_id`."""
+    comment = get_comment(moderator, comment_id)
+    return bulk_status(moderator, bans.same_author_ids(comment), to, reason)
 
 
 def delete_comment(moderator: Moderator, comment_id: int, reason: str | None = None) -> None:

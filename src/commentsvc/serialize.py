@@ -40,6 +40,8 @@ def public_comment(comment: Comment, replies: list[dict[str, t.Any]] | None = No
         "body_html": comment.body_html,
         "created_at": iso(comment.created_at),
         "edited_at": iso(comment.edited_at),
+        "staff": bool(comment.staff),
+        "pinned": comment.pinned_at is not None,
         "replies": replies if replies is not None else [],
     }
 
@@ -60,6 +62,8 @@ def _fast_shape() -> t.Callable[[Comment], dict[str, t.Any]]:
             "body_html": c.body_html,
             "created_at": c.created_at.strftime(ISO_UTC),  # stored and read back as UTC
             "edited_at": edited.strftime(ISO_UTC) if edited is not None else None,
+            "staff": bool(c.staff),
+            "pinned": c.pinned_at is not None,
             "replies": [],
         }
 
@@ -160,9 +164,18 @@ def submitted(comment: Comment, edit_token: str, edit_window: int) -> dict[str, 
     }
 
 
-def moderation_item(comment: Comment) -> dict[str, t.Any]:
+@dataclass(frozen=True)
+class ItemContext:
+    """What `context` gathers around a moderation item (flags, parent, author's history)."""
+
+    flags: dict[str, t.Any]
+    parent_excerpt: str | None
+    author_history: dict[str, t.Any] | None
+
+
+def moderation_item(comment: Comment, ctx: ItemContext | None = None) -> dict[str, t.Any]:
     email = keys().decrypt(comment.email_cipher) if comment.email_cipher else None
-    return {
+    item = {
         "id": comment.id,
         "site": comment.article.site.key,
         "article": comment.article.key,
@@ -177,7 +190,20 @@ def moderation_item(comment: Comment) -> dict[str, t.Any]:
         "moderated_at": iso(comment.moderated_at),
         "spam": {"score": comment.spam_score, "reasons": list(comment.spam_reasons or [])},
         "ip_prefix": comment.ip_prefix,
+        "staff": bool(comment.staff),
+        "pinned": comment.pinned_at is not None,
+        "article_title": comment.article.title,
+        "article_url": comment.article.url,
     }
+    if ctx is not None:
+        history = ctx.author_history
+        item["flags"] = ctx.flags
+        item["parent_excerpt"] = ctx.parent_excerpt
+        item["author_history"] = None if history is None else {
+            **{k: history[k] for k in ("approved", "rejected", "spam")},
+            "first_seen": iso(history["first_seen"]),
+        }
+    return item
 
 
 def event(e: ModerationEvent) -> dict[str, t.Any]:

@@ -31,7 +31,7 @@ from .cache import caches
 from .errors import NotFound
 from .extensions import db
 from .models import SITE_KEY_RE, Article, Comment, Site, comments_open
-from .validation import Paging
+from .paging import Paging
 
 FEED_MAX = 100
 # The deepest nesting shown whatever a site says (sites are capped to 1-50 when set): the
@@ -196,7 +196,7 @@ def tree(thread_page: ThreadPage) -> dict[str, t.Any]:
 
 # Only what the public shape shows: no addresses, no JSON columns to decode, no ORM objects.
 PUBLIC_COLUMNS = ("id", "parent_id", "author_name", "author_url", "avatar_key", "body_html",
-                  "created_at", "edited_at")
+                  "created_at", "edited_at", "staff", "pinned_at")
 
 
 @functools.cache
@@ -218,12 +218,21 @@ def _shape(h: ThreadHead, paging: Paging) -> serialize.ThreadShape:
     top = [r for r in rows if root.get(r.id) == r.id]
     if paging.order == "newest":
         top.reverse()
+    # Editors' picks first (oldest pin first), then the rest in the reader's order.
+    pins = sorted((r for r in top if r.pinned_at is not None and r.parent_id is None),
+                  key=lambda r: (r.pinned_at, r.id))
+    top = pins + [r for r in top if r.pinned_at is None or r.parent_id is not None]
     pages = max(1, -(-len(top) // paging.per_page)) if top else 0
     start = (paging.page - 1) * paging.per_page
-    chosen = {r.id for r in top[start : start + paging.per_page]}
-    placed = [(r, host[r.id]) for r in rows if root.get(r.id) in chosen]
+    chosen = top[start : start + paging.per_page]
+    under: dict[int, list[t.Any]] = {r.id: [] for r in chosen}
+    for r in rows:
+        if root.get(r.id) in under:
+            under[root[r.id]].append(r)
+    placed = [(r, host[r.id]) for top_row in chosen for r in under[top_row.id]]
+    # `placed` is already in the order shown: no reversal left for serialize.
     return serialize.ThreadShape(site.key, article.key, h.comments_open, article.approved_count,
-                                 paging.page, pages, placed, paging.order == "newest")
+                                 paging.page, pages, placed, False)
 
 
 def arrange(rows: t.Sequence[t.Any], max_depth: int

@@ -35,7 +35,16 @@ from .fields import check_url as check_url
 from .fields import clean_text as clean_text
 from .fields import normalize_email as normalize_email
 from .fields import shown as shown
-from .models import BODY_MAX, EMAIL_MAX, NAME_MAX, STATUSES, SUBSCRIPTION_SCOPES, URL_MAX
+from .models import (
+    ARTICLE_TITLE_MAX,
+    ARTICLE_URL_MAX,
+    BODY_MAX,
+    EMAIL_MAX,
+    NAME_MAX,
+    STATUSES,
+    SUBSCRIPTION_SCOPES,
+    URL_MAX,
+)
 
 OPTIONAL_MAX = 2000  # form_token, fax, return_to: opaque strings, bounded
 
@@ -52,6 +61,8 @@ class Submission:
     return_to: str | None
     is_form: bool
     notify: str | None = None  # reader mail: "replies" or "all" (subscriptions.py)
+    article_title: str | None = None  # the page's title and URL, kept per article
+    article_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +85,8 @@ def validate_submission(body: Body) -> Submission:
     data = body.data
     fields: dict[str, str] = {}
     values: dict[str, str] = {}
-    for name, multiline in (("name", False), ("email", False), ("url", False), ("body", True)):
+    for name, multiline in (("name", False), ("email", False), ("url", False), ("body", True),
+                            ("article_title", False), ("article_url", False)):
         try:
             values[name] = clean_text(data.get(name), multiline=multiline)
         except ValueError as e:
@@ -84,6 +96,8 @@ def validate_submission(body: Body) -> Submission:
     _length(fields, "email", values["email"], 1, EMAIL_MAX)
     _length(fields, "url", values["url"], 0, URL_MAX)
     _length(fields, "body", values["body"], 1, BODY_MAX)
+    _length(fields, "article_title", values["article_title"], 0, ARTICLE_TITLE_MAX)
+    _length(fields, "article_url", values["article_url"], 0, ARTICLE_URL_MAX)
     email = values["email"]
     if "email" not in fields:
         try:
@@ -91,11 +105,12 @@ def validate_submission(body: Body) -> Submission:
         except ValueError as e:
             fields["email"] = str(e)
     url = values["url"] or None
-    if url and "url" not in fields:
-        try:
-            url = check_url(url)
-        except ValueError as e:
-            fields["url"] = str(e)
+    for name in ("url", "article_url"):  # the page's URL: its origin is checked on submit
+        if values[name] and name not in fields:
+            try:
+                check_url(values[name])
+            except ValueError as e:
+                fields[name] = str(e)
     parent_id = _parent_id(data.get("parent_id"), fields)
     notify = _notify(data.get("notify"), fields)
     opaque = {name: _opaque(data.get(name), name, fields)
@@ -113,6 +128,8 @@ def validate_submission(body: Body) -> Submission:
         return_to=opaque["return_to"] if body.is_form else None,
         is_form=body.is_form,
         notify=notify,
+        article_title=values["article_title"] or None,
+        article_url=values["article_url"] or None,
     )
 
 
@@ -215,6 +232,7 @@ class ModeratorPatch:
     status: Status | None
     body: str | None
     reason: str | None
+    pinned: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -224,6 +242,7 @@ class BulkRequest:
     ids: list[int]
     status: Status
     reason: str | None
+    author_of: int | None = None  # or: every comment with the address of this one
 
 
 def _reason(data: dict[str, t.Any]) -> str | None:
@@ -251,10 +270,14 @@ def parse_moderator_patch(request: Request) -> ModeratorPatch:
     data = read_body(request).data
     status = data.get("status")
     body = data.get("body")
+    pinned = data.get("pinned")
+    if pinned is not None and not isinstance(pinned, bool):
+        raise ValidationFailed({"pinned": "must be true or false"})
     return ModeratorPatch(
         status=None if status is None else parse_status(status),
         body=None if body is None else _body(body),
         reason=_reason(data),
+        pinned=pinned,
     )
 
 
@@ -264,6 +287,15 @@ def parse_bulk(request: Request) -> BulkRequest:
     :raises BadRequest: no ids, too many, ids that are not comment ids, no or a bad status.
     """
     data = read_body(request).data
+    if "author_of" in data:
+        author_of = data["author_of"]
+        if isinstance(author_of, bool) or not isinstance(author_of, int) \
+                or not 0 < author_of < 2**31:
+            raise ValidationFailed({"author_of": "must be a comment id"})
+        if data.get("status") is None:
+            raise BadRequest("status is required.")
+        return BulkRequest(ids=[], status=parse_status(data["status"]), reason=_reason(data),
+                           author_of=author_of)
     ids = data.get("ids")
     if not isinstance(ids, list) or not ids:
         raise BadRequest("ids must be a non-empty list of comment ids.")
@@ -297,60 +329,6 @@ def parse_flag(data: dict[str, t.Any], name: str) -> bool:
     if not isinstance(value, bool):
         raise BadRequest(f"{name} must be true or false.")
     return value
-
-
-# --- paging of thread reads -------------------------------------------------------------------
-
-PAGE_MAX = 1_000_000
-PER_PAGE_MAX = 200
-PER_PAGE_DEFAULT = 50
-ORDERS = ("oldest", "newest")
-
-
-@dataclass(frozen=True)
-class Paging:
-    """Which page of top-level comments to read: page ≥ 1, per_page 1–200, oldest|newest."""
-
-    page: int = 1
-    per_page: int = PER_PAGE_DEFAULT
-    order: str = "oldest"
-
-
-def _whole_number(args: t.Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number.") from None
-    return min(max(value, low), high)
-
-
-def parse_paging(args: t.Mapping[str, str]) -> Paging:
-    """?page=&per_page=&order= of the JSON read: numbers out of range are clamped.
-
-    :raises BadRequest: a number that is not a whole number, an order other than oldest|newest.
-    """
-    page = _whole_number(args, "page", 1, 1, PAGE_MAX)
-    per_page = _whole_number(args, "per_page", PER_PAGE_DEFAULT, 1, PER_PAGE_MAX)
-    order = args.get("order", "oldest")
-    if order not in ORDERS:
-        raise BadRequest("order must be oldest or newest.")
-    return Paging(page, per_page, order)
-
-
-def link_number(args: t.Mapping[str, str], name: str) -> int | None:
-    """A number from one of the no-JavaScript page's own links (?page=, ?replytocom=): plain
-    digits, at most 9 of them; anything else is None (the page is shown as if it were absent)."""
-    raw = args.get(name, "")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
-
-
-def parse_page_link(args: t.Mapping[str, str], per_page: int) -> Paging:
-    """The no-JavaScript page's ?page=: oldest first, a fixed page size, junk reads as page 1."""
-    return Paging(min(max(1, link_number(args, "page") or 1), PAGE_MAX), per_page, "oldest")
-
 
 
 # --- statistics (issue 17) --------------------------------------------------------------------

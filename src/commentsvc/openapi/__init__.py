@@ -84,6 +84,11 @@ def _public_paths() -> J:
                          [COMMENT_ID, {"name": "X-Edit-Token", "in": "header", "required": True,
                                        "schema": STR}]),
         },
+        "/api/v1/comments/{comment_id}/flags": {"post": op(
+            "A reader reports an approved comment (once per reader).", "public", responses(
+                {202: json_answer("Received.", {"type": "object"}), 303: {"description": "A form "
+                 "with return_to: back to the page."}}, 403, 404, 415, 422, 429, html=True),
+            [COMMENT_ID], requestBody=body(ref("Report"), ref("Report")))},
         "/embed.js": {"get": op("The embeddable widget.", "embed", {
             "200": other("text/javascript", "The script."),
             "304": {"description": "Not modified (If-None-Match)."}})},
@@ -162,6 +167,20 @@ def _moderation_paths() -> J:
             "Reveal the author's address (audited).", "moderation", responses(
                 {200: json_answer("The address.", ref("RevealedEmail"))}, 401, 403, 404),
             [COMMENT_ID], security=MODERATOR)},
+        f"{base}/sites/{{site}}/bans": {
+            "post": op("Ban an author (from a comment) or a domain.", "moderation", responses(
+                {201: json_answer("The ban, masked.", ref("Ban"))}, 401, 403, 404, 415, 422),
+                [SITE], security=MODERATOR, requestBody=body(ref("BanRequest"))),
+            "get": op("The site's bans in force, values masked.", "moderation", responses(
+                {200: json_answer("The bans.", ref("Bans"))}, 401, 403, 404), [SITE],
+                security=MODERATOR)},
+        f"{base}/bans/{{ban_id}}": {"delete": op("Lift a ban.", "moderation", responses(
+            {204: {"description": "Lifted."}}, 401, 403, 404), [path_param(
+                "ban_id", {"type": "integer", "minimum": 1}, "A ban id.", 1)], security=MODERATOR)},
+        f"{base}/comments/{{comment_id}}/reply": {"post": op(
+            "Reply as staff, published at once.", "moderation", responses(
+                {201: json_answer("The reply.", ref("PublicComment"))}, 401, 403, 404, 409, 415,
+                422), [COMMENT_ID], security=MODERATOR, requestBody=body(ref("AuthorEdit")))},
         f"{base}/sites/{{site}}/articles/{{article}}": {"patch": op(
             "Open or close an article's comments.", "moderation", responses(
                 {200: json_answer("The article.", ref("ArticleState"))},

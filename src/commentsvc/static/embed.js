@@ -330,6 +330,8 @@
         el("footer", { "class": "commentsvc-meta" }, [
           avatar(author.avatar),
           el("b", { "class": "commentsvc-author" }, [el("bdi", {}, [name])]), " ",
+          c.staff ? el("span", { "class": "commentsvc-staff", text: "Staff" }) : null,
+          c.pinned ? el("span", { "class": "commentsvc-pick", text: "Editors' pick" }) : null,
           el("a", { "class": "commentsvc-permalink", href: "#comment-" + c.id }, [when]),
           c.edited_at ? el("span", { "class": "commentsvc-edited", text: t("(edited)") }) : null,
         ]),
@@ -347,6 +349,7 @@
       reply.addEventListener("click", function () { self.replyTo(c, li, reply); });
       actions.append(reply);
     }
+    if (!pending) this.addReport(c, actions);
     var entry = this.edits && this.edits[c.id];
     if (entry) {
       if (!pending) entry.pending = false;  // published since it was posted
@@ -390,8 +393,9 @@
                               tabindex: "-1" });
     this.remember = el("input", { type: "checkbox", id: "commentsvc-remember", name: "remember" });
     this.notifyBox = el("input", { type: "checkbox", id: "commentsvc-notify", name: "notify", value: "replies" });
-    this.notifyRow = el("p", { "class": "commentsvc-notify", hidden: "" }, [this.notifyBox, " ", el("label", {
+    this.notifyRow = el("p", { "class": "commentsvc-notify" }, [this.notifyBox, " ", el("label", {
       "for": "commentsvc-notify", text: t("Notify me of follow-up comments by email.") })]);
+    this.notifyRow.hidden = !this.notifyOffered;
     this.submit = el("button", { type: "submit", "class": "commentsvc-submit", text: t("Post Comment") });
     // The honeypot: `hidden` keeps it from people, screen readers and the tab order, styled or not.
     var honeypot = el("p", { "class": "commentsvc-hp", hidden: "", "aria-hidden": "true" }, [
@@ -441,7 +445,9 @@
     this.token = null;
     call("GET", this.path + "form").then(function (r) {
       if (r.status === 200) self.token = r.data.form_token;
-      if (r.status === 200) self.notifyRow.hidden = !r.data.reader_notifications;
+      if (r.status !== 200) return;
+      self.notifyOffered = !!r.data.reader_notifications;  // the form may not be drawn yet
+      if (self.notifyRow) self.notifyRow.hidden = !self.notifyOffered;
     }, function () { /* posting still works; the token only helps the spam checks */ });
   };
 
@@ -480,18 +486,24 @@
     this.notify("", false);
   };
 
-  Widget.prototype.post = function () {
+  Widget.prototype.post = function (bare) {
     var self = this;
     var v = {};
     FIELDS.concat(["fax"]).forEach(function (k) { v[k] = self.inputs[k].value; });
     var payload = { name: v.name, email: v.email, url: v.url, body: v.body, fax: v.fax,
                     parent_id: this.parentId || null, form_token: this.token,
                     notify: this.notifyBox.checked ? "replies" : null };
+    if (!bare) {  // the article's title and URL; a page the site does not list is sent without
+      payload.article_title = this.title || null;
+      payload.article_url = location.href.split("#")[0];
+    }
     this.clearErrors();
     this.submit.disabled = true;
     call("POST", this.path + "comments", payload).then(function (r) {
       self.submit.disabled = false;
       if (r.status === 201 || r.status === 202) return self.posted(r.data, v);
+      var f = r.data.fields;
+      if (r.status === 422 && f && !bare && (f.article_url || f.article_title)) return self.post(true);
       if (r.status === 422 && r.data.fields) {
         var first = null;
         FIELDS.forEach(function (k) {
@@ -533,6 +545,45 @@
     this.refreshToken();
     this.notify(pending ? t("Your comment is awaiting moderation.") : t("Your comment has been published."));
     this.notice.focus();
+  };
+
+  // "Report": a reason and an optional note, sent to POST /comments/{id}/flags.
+  var REASONS = [["spam", "Spam"], ["abuse", "Abuse or harassment"], ["offensive", "Offensive"],
+                 ["off_topic", "Off topic"], ["other", "Other"]];
+  Widget.prototype.addReport = function (c, actions) {
+    var self = this;
+    var open = el("button", { type: "button", "class": "commentsvc-report", text: "Report",
+                              "aria-label": "Report the comment by " + (c.author || {}).name });
+    open.addEventListener("click", function () {
+      var reason = el("select", { name: "reason", "aria-label": "Reason" }, REASONS.map(function (r) {
+        return el("option", { value: r[0], text: r[1] });
+      }));
+      var note = el("textarea", { name: "note", rows: "2", maxlength: "500",
+                                  "aria-label": "Note for the moderators (optional)",
+                                  placeholder: "Note for the moderators (optional)" });
+      var cancel = el("button", { type: "button", text: "Cancel" });
+      var form = el("form", { "class": "commentsvc-report-form" }, [reason, note,
+        el("button", { type: "submit", text: "Send report" }), cancel]);
+      var close = function () { form.remove(); open.hidden = false; open.focus(); };
+      cancel.addEventListener("click", close);
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        call("POST", "comments/" + c.id + "/flags", { reason: reason.value, note: note.value })
+          .then(function (r) {
+            if (r.status === 202) {
+              form.replaceWith(el("p", { "class": "commentsvc-reported", role: "status",
+                                         text: "Thank you. A moderator will look at this comment." }));
+              open.remove();
+            } else {
+              self.notify((r.data && r.data.message) || "The report could not be sent.", true);
+            }
+          }, function () { self.notify("The comment service could not be reached.", true); });
+      });
+      open.hidden = true;
+      actions.after(form);
+      reason.focus();
+    });
+    actions.append(open);
   };
 
   Widget.prototype.addEditControls = function (entry, li, content, actions) {

@@ -6,7 +6,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter, PathConverter
 
 from ..errors import error_pages
-from . import actions, api, embed, moderation, ops, review, subscriptions
+from . import actions, api, embed, moderation, ops, reports, review, sanctions, subscriptions
 from .error_headers import secure as secure_error_pages
 
 
@@ -37,6 +37,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ops.bp)
     app.register_blueprint(review.bp)  # the moderators' review page
     app.register_blueprint(actions.bp)  # one-click links in moderator mail
+    app.register_blueprint(reports.bp)  # readers report comments
+    app.register_blueprint(sanctions.bp)  # bans and staff replies
     app.register_blueprint(subscriptions.bp)  # links in reader mail
     # Page blueprints: their errors are HTML pages (the API's are JSON unless a form posted).
     error_pages(embed.bp)

@@ -12,8 +12,9 @@ from .. import authors, comments, i18n, metrics, serialize, sites, subscriptions
 from ..errors import BadRequest, FormPost, form_post
 from ..extensions import limiter
 from ..models import BODY_MAX, EMAIL_MAX, NAME_MAX, URL_MAX
+from ..paging import parse_paging
 from ..spam import formtoken
-from ..validation import parse_article_key, parse_edit, parse_paging, read_body, validate_submission
+from ..validation import parse_article_key, parse_edit, read_body, validate_submission
 from . import cors
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -17,8 +17,8 @@ from .. import i18n, serialize, sites, subscriptions, threads
 from ..errors import BadRequest, NotFound
 from ..i18n import gettext
 from ..models import ARTICLE_KEY_MAX
+from ..paging import link_number, parse_page_link
 from ..spam import formtoken
-from ..validation import link_number, parse_page_link
 
 bp = Blueprint("embed", __name__)
 
@@ -184,6 +184,7 @@ def page(site: str, article: str) -> t.Any:
         shown=shown,
         article_key=article,
         reply_to=reply_to,
+        report_id=link_number(request.args, "report"),  # the no-JS "Report" form's comment
         form_token=formtoken.issue(site, article) if data["comments_open"] else None,
         page_url=request.base_url,
         return_to=request.base_url + "?posted=1",

@@ -7,7 +7,7 @@ import typing as t
 
 from flask import Blueprint, g, request
 
-from .. import moderation, serialize, sites, stats
+from .. import context, moderation, serialize, sites, stats
 from ..comments import comments_open
 from ..errors import BadRequest, Unauthorized
 from ..extensions import limiter
@@ -48,7 +48,8 @@ def queue() -> t.Any:
         limit = min(max(int(request.args.get("limit", 50)), 1), 200)
     except ValueError:
         raise BadRequest("limit must be a whole number.") from None
-    status = request.args.get("status", "pending")
+    flagged = request.args.get("flagged") == "1"
+    status = request.args.get("status", "" if flagged else "pending")
     page = moderation.list_queue(
         g.moderator,
         status=parse_status(status) if status else None,
@@ -56,8 +57,9 @@ def queue() -> t.Any:
         article_key=request.args.get("article") or None,
         limit=limit,
         cursor=request.args.get("cursor") or None,
+        flagged=flagged,
     )
-    return {"items": [serialize.moderation_item(c) for c in page.items],
+    return {"items": context.moderation_items(page.items),
             "next_cursor": page.next_cursor}
 
 
@@ -65,7 +67,7 @@ def queue() -> t.Any:
 @require_moderator
 def item(comment_id: int) -> t.Any:
     comment = moderation.get_comment(g.moderator, comment_id)
-    body = serialize.moderation_item(comment)
+    body = context.moderation_items([comment])[0]
     body["history"] = [serialize.event(e) for e in moderation.history(comment.id)]
     return body
 
@@ -75,14 +77,18 @@ def item(comment_id: int) -> t.Any:
 def update(comment_id: int) -> t.Any:
     patch = parse_moderator_patch(request)
     comment = moderation.update_comment(g.moderator, comment_id, status=patch.status,
-                                        body=patch.body, reason=patch.reason)
-    return serialize.moderation_item(comment)
+                                        body=patch.body, reason=patch.reason,
+                                        pinned=patch.pinned)
+    return context.moderation_items([comment])[0]
 
 
 @bp.post("/comments/bulk")
 @require_moderator
 def bulk() -> t.Any:
     req = parse_bulk(request)
+    if req.author_of is not None:  # every comment by the author of that one (issue 17)
+        return {"updated": moderation.bulk_author_of(g.moderator, req.author_of, req.status,
+                                                     req.reason)}
     return {"updated": moderation.bulk_status(g.moderator, req.ids, req.status, req.reason)}
 
 

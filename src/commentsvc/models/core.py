@@ -1,4 +1,4 @@
-"""The tables, as typed SQLAlchemy models. No queries, no url_for, no JSON shaping here."""
+"""The core tables: sites, articles, comments, moderators, the audit trail, outbox, spam filter."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from . import clock
-from .extensions import db
+from .. import clock
+from ..extensions import db
 
 STATUSES = ("pending", "approved", "spam", "rejected", "deleted")
 MODERATION_MODES = ("all", "first-time", "none")
@@ -37,6 +37,8 @@ EMAIL_MAX = 254
 URL_MAX = 200
 BODY_MAX = 5000
 ARTICLE_KEY_MAX = 512
+ARTICLE_TITLE_MAX = 200  # what a page may send as its article's title and URL
+ARTICLE_URL_MAX = 2000
 USER_AGENT_MAX = 200
 ID_MAX = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: larger ones exist nowhere
 SITE_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")  # a site key, as the contract says
@@ -202,6 +204,9 @@ class Comment(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     moderated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Written through moderator authentication (a staff reply): the only way to the badge.
+    staff: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    pinned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     article: Mapped[Article] = relationship()
 
@@ -214,6 +219,7 @@ class Moderator(db.Model):  # type: ignore[name-defined]
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)  # where notices go
+    display_name: Mapped[str | None] = mapped_column(String(NAME_MAX), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -295,83 +301,3 @@ class UsedFormToken(db.Model):  # type: ignore[name-defined]
 
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     used_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class ReviewSession(db.Model):  # type: ignore[name-defined]
-    """A moderator logged in on the review page. The cookie holds a random id; only its
-    SHA-256 is stored, so a copy of this table opens no session."""
-
-    __tablename__ = "review_sessions"
-
-    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    moderator_id: Mapped[int] = mapped_column(
-        ForeignKey("moderators.id", ondelete="CASCADE"), index=True
-    )
-    csrf: Mapped[str] = mapped_column(String(64))  # the forms' token for this session
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
-
-
-SUBSCRIPTION_SCOPES = ("replies", "all")
-
-
-class Confirmation(db.Model):  # type: ignore[name-defined]
-    """One address on one site: its double opt-in, and whether mail to it has stopped."""
-
-    __tablename__ = "confirmations"
-    __table_args__ = (UniqueConstraint("site_id", "email_hash"),
-                      Index("ix_confirmations_email_hash", "email_hash"))
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
-    email_hash: Mapped[str] = mapped_column(String(64))
-    email_cipher: Mapped[str] = mapped_column(Text)
-    lang: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # A permanent SMTP refusal (5xx) for this address: no more mail to it.
-    stopped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    stop_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class Subscription(db.Model):  # type: ignore[name-defined]
-    """A reader follows an article (scope "all") or the replies under their comment ("replies")."""
-
-    __tablename__ = "subscriptions"
-    __table_args__ = (Index("ix_subscriptions_article", "article_id", "scope"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
-    confirmation_id: Mapped[int] = mapped_column(
-        ForeignKey("confirmations.id", ondelete="CASCADE"), index=True)
-    email_hash: Mapped[str] = mapped_column(String(64), index=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
-    scope: Mapped[str] = mapped_column(String(16))  # replies, all
-    comment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("comments.id", ondelete="SET NULL"), nullable=True, index=True)
-    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class ReaderMail(db.Model):  # type: ignore[name-defined]
-    """One mail to a reader, queued, folded into a digest, or sent: the caps count these."""
-
-    __tablename__ = "reader_mails"
-    __table_args__ = (
-        # At most one mail of a kind per recipient per comment, whatever happens twice.
-        UniqueConstraint("email_hash", "comment_id", "kind"),
-        Index("ix_reader_mails_recent", "email_hash", "kind", "created_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
-    confirmation_id: Mapped[int] = mapped_column(
-        ForeignKey("confirmations.id", ondelete="CASCADE"), index=True)
-    email_hash: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))  # confirm, notify, digest, published
-    comment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # kept when erased
-    digest_id: Mapped[int | None] = mapped_column(
-        ForeignKey("reader_mails.id", ondelete="SET NULL"), nullable=True, index=True)
-    state: Mapped[str] = mapped_column(String(16), default="queued")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
