@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import notify, sites
+from . import notify, sites, versions
 from .cache import caches
 from .errors import CommentsClosed, Duplicate, NotFound, TooFast
 from .extensions import db
@@ -68,6 +68,7 @@ def fingerprint(body: str) -> str:
 def bump_article(article_id: int, approved_delta: int = 0) -> None:
     """Move the article's version on (public view changed) and adjust its approved count."""
     caches().heads.clear()  # this worker reads its own writes at once
+    versions.note_article(db.session(), article_id)  # ... and its version map once committed
     db.session.execute(
         update(Article)
         .where(Article.id == article_id)

@@ -53,6 +53,8 @@ DEFAULTS: dict[str, t.Any] = {
     "THREAD_CDN_SECONDS": 10,  # s-maxage: how long a CDN may serve a thread without asking
     # Seconds a worker may trust an article version without asking the database (0: never).
     "THREAD_HEAD_TTL": 0,
+    # PostgreSQL: each worker listens for changes and serves thread versions from memory.
+    "THREAD_VERSION_PUSH": True,
 }
 
 
@@ -72,7 +74,9 @@ def finish_config(app: t.Any) -> None:
     if uri.startswith("postgresql://"):
         uri = config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgresql://"):]
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    options.setdefault("pool_pre_ping", True)
+    # No SELECT 1 per checkout: a dead connection fails its request (503, Retry-After), and
+    # SQLAlchemy then drops every pooled connection older than it, so the next one is fresh.
+    options.setdefault("pool_pre_ping", False)
     timeout = int(config["DATABASE_CONNECT_TIMEOUT"])
     if uri.startswith("sqlite"):
         options.setdefault("connect_args", {"timeout": timeout})

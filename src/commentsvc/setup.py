@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cache
+from . import cache, versions
 from .config import DEFAULTS, check_production, finish_config
 from .extensions import CookieSessionOnDemand, db, limiter, migrate
 
@@ -46,6 +46,8 @@ def _release_session(exc: BaseException | None) -> None:
     Registered after flask-sqlalchemy's teardown, so it runs first: a failed ROLLBACK here
     would otherwise escape from flask-sqlalchemy's and turn a finished answer into a 500.
     """
+    if not db.session.registry.has():
+        return  # the request never touched the database (a cached read): nothing to end
     try:
         db.session.close()
     except SQLAlchemyError as e:
@@ -62,6 +64,7 @@ def init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     _reset_limiter_fallback()
     cache.init_app(app)
+    versions.init_app(app)
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":

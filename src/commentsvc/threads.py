@@ -26,6 +26,7 @@ from werkzeug.datastructures import ETags
 
 from . import feed as atom_feed
 from . import serialize
+from . import versions as listening
 from .cache import caches
 from .errors import NotFound
 from .extensions import db
@@ -141,6 +142,34 @@ def thread_head(site_key: str, article_key: str, now: dt.datetime | None = None)
 
 
 def head(site_key: str, article_key: str) -> ThreadHead:
+    """thread_head, exact, from this worker's version map while its change listener is live
+    (PostgreSQL: no query at all); else asked, or trusted THREAD_HEAD_TTL seconds if set."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    versions = caches(app).versions
+    found = versions.get(site_key, article_key)
+    if found is not None:
+        return _reopened(found)
+    if versions.live:
+        generation = versions.generation
+        found = thread_head(site_key, article_key)
+        if found.article is None:
+            versions.put_missing(site_key, article_key, found, generation)
+        else:
+            versions.put(found, generation)
+        return found
+    listening.ensure_listening(app)
+    return _ttl_head(site_key, article_key)
+
+
+def _reopened(found: ThreadHead) -> ThreadHead:
+    """A remembered head with comments_open as of now (close_after_days runs on the clock)."""
+    site, article = found.site, found.article
+    if not site.close_after_days or article is None or not article.comments_open:
+        return found
+    return ThreadHead(site, article, comments_open(site, article))
+
+
+def _ttl_head(site_key: str, article_key: str) -> ThreadHead:
     """thread_head, remembered by this worker for THREAD_HEAD_TTL seconds (0, the default: always
     ask). With a TTL another worker's change is seen at most that late; this worker's own changes
     clear the cache at once (comments.bump_article). A CDN with s-maxage already allows more.

@@ -1,0 +1,192 @@
+"""Exact thread heads without a query: each worker listens for changes and keeps a version map.
+
+    versions.ensure_listening(app)    # the read path calls it while the map is not live
+    versions.note_article(article_id) # comments.bump_article: dropped here once it commits
+
+On PostgreSQL a trigger (migration 0002_perf) sends NOTIFY commentsvc_heads for every change
+of a site or article, delivered when the writing transaction commits, from any worker, host or
+command. One thread per worker process holds its own psycopg connection, LISTENs, and drops
+the named heads from `caches().versions` (cache.VersionMap). While that connection is down or
+not yet subscribed the map is not live and every read asks the database for the version, as
+before; on (re)subscribing the map starts empty, so a notice missed meanwhile cannot matter.
+A worker's own commits drop their heads at once (after_commit), without waiting for the notice.
+On SQLite nothing listens and reads always ask (or trust THREAD_HEAD_TTL).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import typing as t
+import weakref
+
+import psycopg
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from .cache import VersionMap, caches
+from .models import Article, Site
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "commentsvc_heads"
+APPLICATION_NAME = "commentsvc-listener"
+# How often an idle listener proves its connection alive (and notices its app is gone).
+CHECK_SECONDS = 2.0
+RETRY_SECONDS = (0.1, 0.5, 1.0, 2.0)
+_KEY = "commentsvc.listener"
+_CHANGED = "commentsvc_heads_changed"
+
+
+def conninfo(uri: str) -> str:
+    """The psycopg connection string of a SQLAlchemy PostgreSQL URI."""
+    return make_url(uri).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class Listener(threading.Thread):
+    """LISTENs on CHANNEL for one VersionMap; reconnects with a back-off; ends with its app."""
+
+    def __init__(self, dsn: str, versions: VersionMap, connect_timeout: int) -> None:
+        super().__init__(name="commentsvc-listener", daemon=True)
+        self.dsn = dsn
+        self.connect_timeout = connect_timeout
+        self._versions = weakref.ref(versions)
+        self.backend_pid: int | None = None
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        failures = 0
+        while not self.stopped.is_set() and self._versions() is not None:
+            try:
+                self._listen()
+                failures = 0
+            except Exception as e:  # noqa: BLE001 - the thread must survive anything
+                log.warning("change listener lost its connection: %s", type(e).__name__)
+                failures += 1
+            finally:
+                self.backend_pid = None
+                versions = self._versions()
+                if versions is not None:
+                    versions.set_live(False)
+                del versions
+            self.stopped.wait(RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)])
+
+    def _listen(self) -> None:
+        with psycopg.connect(self.dsn, autocommit=True, connect_timeout=self.connect_timeout,
+                             application_name=APPLICATION_NAME, keepalives_idle=10,
+                             keepalives_interval=2, keepalives_count=3) as conn:
+            conn.execute(f"LISTEN {CHANNEL}")
+            self.backend_pid = conn.info.backend_pid
+            versions = self._versions()
+            if versions is None:
+                return
+            versions.set_live(True)  # empty and live: every head from now on is watched
+            del versions
+            while not self.stopped.is_set():
+                for note in conn.notifies(timeout=CHECK_SECONDS):
+                    apply(self._versions(), note.payload)
+                if self._versions() is None:
+                    return
+                conn.execute("SELECT 1")  # a silently dead connection raises here
+
+
+def apply(versions: VersionMap | None, payload: str) -> None:
+    """Drop what a notice names: "a:<article id>", "n:<site id>", "s:<site id>"."""
+    if versions is None:
+        return
+    kind, _, number = payload.partition(":")
+    try:
+        ident = int(number)
+    except ValueError:
+        versions.set_live(versions.live)  # unknown notice: forget everything, stay as we are
+        return
+    if kind == "a":
+        versions.drop_article(ident)
+    elif kind == "n":
+        versions.drop_new(ident)
+    else:
+        versions.drop_site(ident)
+
+
+def listener(app: Flask) -> Listener | None:
+    """This process's listener for the app, if one runs."""
+    found = app.extensions.get(_KEY)
+    if found is None or found[0] != os.getpid():
+        return None
+    return t.cast(Listener, found[1])
+
+
+def ensure_listening(app: Flask) -> None:
+    """Start this process's listener for the app once (PostgreSQL only; a forked worker
+    starts its own). Cheap when already started or not wanted: one dict look-up."""
+    found = app.extensions.get(_KEY)
+    pid = os.getpid()
+    if found is not None and found[0] == pid:
+        return
+    uri = str(app.config["SQLALCHEMY_DATABASE_URI"])
+    if not uri.startswith("postgresql") or not app.config.get("THREAD_VERSION_PUSH", True):
+        app.extensions[_KEY] = (pid, None)
+        return
+    with _start_lock:
+        if app.extensions.get(_KEY, (None,))[0] == pid:
+            return
+        thread = Listener(conninfo(uri), caches(app).versions,
+                          int(app.config["DATABASE_CONNECT_TIMEOUT"]))
+        app.extensions[_KEY] = (pid, thread)
+        thread.start()
+
+
+_start_lock = threading.Lock()
+
+
+def stop(app: Flask, timeout: float = 5) -> None:
+    """Stop the app's listener (tests); the map stops being trusted."""
+    thread = listener(app)
+    if thread is not None:
+        thread.stopped.set()
+        thread.join(timeout)
+        app.extensions.pop(_KEY, None)
+
+
+def wait_live(app: Flask, timeout: float = 10) -> bool:
+    """Wait until the app's map is live (tests and benchmarks)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if caches(app).versions.live:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def note_article(session: Session, article_id: int) -> None:
+    """Remember that this transaction changed an article: its head is dropped on commit."""
+    session.info.setdefault(_CHANGED, set()).add(("a", article_id))
+
+
+def _note_flush(session: Session, flush_context: t.Any) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Article):
+            note = ("n", obj.site_id) if obj in session.new else ("a", obj.id)
+            session.info.setdefault(_CHANGED, set()).add(note)
+        elif isinstance(obj, Site) and obj not in session.new:
+            session.info.setdefault(_CHANGED, set()).add(("s", obj.id))
+
+
+def _drop_committed(session: Session) -> None:
+    changed = session.info.pop(_CHANGED, None)
+    if not changed or not has_app_context():
+        return
+    versions = caches(current_app).versions
+    for kind, ident in changed:
+        apply(versions, f"{kind}:{ident}")
+
+
+def init_app(app: Flask) -> None:
+    """Drop this worker's own changes from its map as soon as they commit."""
+    for name, fn in (("after_flush", _note_flush), ("after_commit", _drop_committed)):
+        if not event.contains(Session, name, fn):
+            event.listen(Session, name, fn)
