@@ -26,7 +26,7 @@ import psycopg
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from .cache import VersionMap, caches
 from .models import Article, Site
@@ -40,6 +40,7 @@ CHECK_SECONDS = 2.0
 RETRY_SECONDS = (0.1, 0.5, 1.0, 2.0)
 _KEY = "commentsvc.listener"
 _CHANGED = "commentsvc_heads_changed"
+NOTED = "commentsvc_noted"  # execution option: this statement's change was noted already
 
 
 def conninfo(uri: str) -> str:
@@ -176,17 +177,30 @@ def _note_flush(session: Session, flush_context: t.Any) -> None:
             session.info.setdefault(_CHANGED, set()).add(("s", obj.id))
 
 
+def _note_statement(state: ORMExecuteState) -> None:
+    """A bulk UPDATE/DELETE of sites or articles (not through bump_article): forget all."""
+    if state.execution_options.get(NOTED):
+        return  # the caller named what it changed (note_article)
+    if (state.is_update or state.is_delete) and any(
+            m.class_ in (Site, Article) for m in state.all_mappers):
+        state.session.info.setdefault(_CHANGED, set()).add(("*", 0))
+
+
 def _drop_committed(session: Session) -> None:
     changed = session.info.pop(_CHANGED, None)
     if not changed or not has_app_context():
         return
     versions = caches(current_app).versions
+    if ("*", 0) in changed:
+        versions.set_live(versions.live)
+        return
     for kind, ident in changed:
         apply(versions, f"{kind}:{ident}")
 
 
 def init_app(app: Flask) -> None:
     """Drop this worker's own changes from its map as soon as they commit."""
-    for name, fn in (("after_flush", _note_flush), ("after_commit", _drop_committed)):
+    for name, fn in (("after_flush", _note_flush), ("after_commit", _drop_committed),
+                     ("do_orm_execute", _note_statement)):
         if not event.contains(Session, name, fn):
             event.listen(Session, name, fn)
