@@ -137,3 +137,37 @@ def test_two_hosts_see_each_others_writes(actions, pg_only):
                                                   "body": f"Comment number {n}"})
             assert answer.status == 201, answer.body
             visible_within(lambda: read(two), n, 2.0)
+
+
+def _same_headers(slow: t.Any, fast: t.Any) -> None:
+    def shown(answer: t.Any) -> dict[str, str]:
+        return {k: v for k, v in answer.headers.items() if k != "X-Request-ID"}
+
+    assert fast.status_code == slow.status_code
+    assert shown(fast) == shown(slow)
+    assert fast.data == slow.data
+    assert len(fast.headers["X-Request-ID"]) >= 8
+
+
+def test_the_fast_path_answers_exactly_as_the_view(actions, live):
+    """A cached read and a 304 answered before Flask carry the view's headers and bytes."""
+    actions.site("demo", "https://blog.example", moderation="none")
+    app = live()
+    post(app, 1)
+    client = app.test_client()
+    origin = {"Origin": "https://blog.example"}
+    slow = client.get(THREAD, headers=origin)  # a miss: Flask's view
+    with recorded_statements(app) as statements:
+        fast = client.get(THREAD, headers=origin)
+    assert statements == []
+    _same_headers(slow, fast)
+    assert fast.headers["Access-Control-Allow-Origin"] == "https://blog.example"
+    etag = {"If-None-Match": slow.headers["ETag"], **origin}
+    caches(app).versions.set_live(True)  # forget the head: the next 304 goes through Flask
+    slow = client.get(THREAD, headers=etag)
+    fast = client.get(THREAD, headers=etag)
+    _same_headers(slow, fast)
+    assert fast.status_code == 304
+    foreign = client.get(THREAD, headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in foreign.headers
+    assert foreign.json["count"] == 1

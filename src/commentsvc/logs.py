@@ -36,9 +36,13 @@ _RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 def scrub(text: str) -> str:
     """Replace email and IP addresses in free text."""
-    text = EMAIL.sub("[email]", text)
-    text = IPV4.sub("[ip]", text)
-    return IPV6.sub(_ipv6, text)
+    # Each pattern needs its separator: skip the regex when the text cannot match (the access
+    # log scrubs a path and a user agent on every request).
+    if "@" in text:
+        text = EMAIL.sub("[email]", text)
+    if "." in text:
+        text = IPV4.sub("[ip]", text)
+    return IPV6.sub(_ipv6, text) if ":" in text else text
 
 
 def _ipv6(match: re.Match[str]) -> str:

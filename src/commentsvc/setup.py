@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import cache, versions
 from .config import DEFAULTS, check_production, finish_config
 from .extensions import CookieSessionOnDemand, db, limiter, migrate
+from .fastpath import ThreadFastPath
 
 
 def configure(app: Flask, test_config: t.Mapping[str, t.Any] | None) -> None:
@@ -95,3 +96,4 @@ def register(app: Flask) -> None:
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
+    app.wsgi_app = ThreadFastPath(app, app.wsgi_app)  # type: ignore[method-assign]

@@ -148,7 +148,7 @@ def head(site_key: str, article_key: str) -> ThreadHead:
     versions = caches(app).versions
     found = versions.get(site_key, article_key)
     if found is not None:
-        return _reopened(found)
+        return reopened(found)
     if versions.live:
         generation = versions.generation
         found = thread_head(site_key, article_key)
@@ -161,7 +161,7 @@ def head(site_key: str, article_key: str) -> ThreadHead:
     return _ttl_head(site_key, article_key)
 
 
-def _reopened(found: ThreadHead) -> ThreadHead:
+def reopened(found: ThreadHead) -> ThreadHead:
     """A remembered head with comments_open as of now (close_after_days runs on the clock)."""
     site, article = found.site, found.article
     if not site.close_after_days or article is None or not article.comments_open:
