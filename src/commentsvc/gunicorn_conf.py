@@ -19,7 +19,7 @@ COMMAND = ["gunicorn", "-c", "python:commentsvc.gunicorn_conf", "commentsvc.wsgi
 
 # The variables read here (besides the app's COMMENTSVC_<CONFIG KEY> ones).
 ENV_VARS = ("COMMENTSVC_BIND", "COMMENTSVC_WORKERS", "COMMENTSVC_WORKER_TIMEOUT",
-            "COMMENTSVC_ACCESS_LOG")
+            "COMMENTSVC_ACCESS_LOG", "COMMENTSVC_WORKER_CLASS", "COMMENTSVC_THREADS")
 
 
 def default_workers(cpus: int | None = None) -> int:
@@ -34,6 +34,10 @@ workers = int(os.environ.get("COMMENTSVC_WORKERS") or default_workers())
 timeout = int(os.environ.get("COMMENTSVC_WORKER_TIMEOUT") or 30)
 graceful_timeout = 20
 keepalive = 5
+# gthread, chosen by `make bench-prod` (bench/README.md): keep-alive connections, and a worker
+# waiting on the database or a slow client still answers cached reads on its other threads.
+worker_class = os.environ.get("COMMENTSVC_WORKER_CLASS") or "gthread"
+threads = int(os.environ.get("COMMENTSVC_THREADS") or 4)
 max_requests = 5000
 max_requests_jitter = 500
 accesslog = os.environ.get("COMMENTSVC_ACCESS_LOG") or "-"
