@@ -234,7 +234,7 @@ def _shape(h: ThreadHead, paging: Paging) -> serialize.ThreadShape:
     if article is None:
         return serialize.ThreadShape(site.key, None, h.comments_open, 0, paging.page, 0, [],
                                      paging.order == "newest")
-    rows = list(db.session.connection().execute(_thread_statement(), {"article_id": article.id}))
+    rows = db.session.connection().execute(_thread_statement(), {"article_id": article.id}).all()
     root, host = arrange(rows, site.max_depth)
     top = [r for r in rows if root.get(r.id) == r.id]
     if paging.order == "newest":
