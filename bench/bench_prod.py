@@ -185,8 +185,16 @@ def isso_rows(server: ps.Server) -> dict[int, str]:
         return dict(db.execute("SELECT id, text FROM comments").fetchall())
 
 
-def cpu_per_request(servers: t.Sequence[ps.Server], before: float, requests: int) -> float:
-    return (sum(s.cpu_seconds() for s in servers) - before) / max(1, requests) * 1000
+def cpu_snapshot(servers: t.Sequence[ps.Server]) -> dict[int, float]:
+    return {pid: cpu for s in servers for pid, cpu in s.cpu_by_worker().items()}
+
+
+def cpu_per_request(servers: t.Sequence[ps.Server], before: dict[int, float],
+                    requests: int) -> float:
+    """Workers' CPU during the round per request (a worker that restarted counts from 0)."""
+    after = cpu_snapshot(servers)
+    used = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+    return used / max(1, requests) * 1000
 
 
 def visibility(writer: ps.Server, reader: ps.Server, count: int, net: int) -> list[float]:
@@ -294,7 +302,7 @@ def main() -> None:
         for r in range(opts.rounds):
             order = names[r % len(names):] + names[: r % len(names)]
             for name in order:
-                before = sum(s.cpu_seconds() for s in cpu_of[name])
+                before = cpu_snapshot(cpu_of[name])
                 got = scenarios[name](r)
                 got["cpu_ms"] = cpu_per_request(cpu_of[name], before, int(got["requests"]))
                 results[name].append(got)

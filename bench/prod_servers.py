@@ -47,7 +47,10 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the workers so far (the master does no request work)."""
-        return sum(cpu_of(pid) for pid in self.worker_pids())
+        return sum(self.cpu_by_worker().values())
+
+    def cpu_by_worker(self) -> dict[int, float]:
+        return {pid: cpu_of(pid) for pid in self.worker_pids()}
 
 
 def cpu_of(pid: int) -> float:
@@ -143,14 +146,18 @@ def worker_flags(worker_class: str) -> list[str]:
     return ["--workers", str(WORKERS), "--worker-class", worker_class, *threads]
 
 
+def class_env(worker_class: str) -> dict[str, str]:
+    """The service's worker class through gunicorn_conf's own variables."""
+    return {"COMMENTSVC_WORKER_CLASS": worker_class, "COMMENTSVC_THREADS": "4"}
+
+
 @contextlib.contextmanager
 def production(uri: str, worker_class: str = "sync", **extra: str) -> t.Iterator[Server]:
     """gunicorn -c python:commentsvc.gunicorn_conf <WSGI_APP>, as deployed."""
     folder = Path(tempfile.mkdtemp(prefix="bench-prod-"))
     port = free_port()
-    env = service_env(uri, folder, **extra)
-    argv = [sys.executable, "-m", *COMMAND, *worker_flags(worker_class),
-            "--bind", f"127.0.0.1:{port}"]
+    env = service_env(uri, folder, **class_env(worker_class), **extra)
+    argv = [sys.executable, "-m", *COMMAND, "--bind", f"127.0.0.1:{port}"]
     try:
         with started(argv, env, port, folder, "/healthz") as server:
             yield server
