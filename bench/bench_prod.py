@@ -161,13 +161,18 @@ def answers(folder: Path, name: str) -> list[tuple[int, str, str]]:
     return found
 
 
-def check_writes(got: list[tuple[int, str, str]], stored: dict[int, str]) -> dict[str, int]:
-    """Acknowledged writes against the rows stored: lost, and answered with another's comment."""
+def check_writes(got: list[tuple[int, str, str]], stored: dict[int, str],
+                 tag: str) -> dict[str, int]:
+    """Acknowledged writes against the rows stored: lost, and answered with another's comment.
+
+    `tag` starts the run tags of this scenario's markers (m<thread>x<n>x<tag><round>).
+    """
     acked = [(i, m) for status, i, m in got if status in (201, 202)]
     markers = [m for _, m in acked]
     wrong = len(markers) - len(set(markers))  # two answers naming one request's comment
     wrong += sum(1 for i, m in acked if i != "-" and m not in stored.get(int(i), ""))
-    in_db = {m for body in stored.values() for m in re.findall(r"m\d+x\d+x\w+", body)}
+    in_db = {m for body in stored.values() for m in re.findall(r"m\d+x\d+x\w+", body)
+             if m.rsplit("x", 1)[1].startswith(tag)}
     lost = sum(1 for m in set(markers) if m not in in_db)
     return {"acknowledged": len(acked), "stored": len(in_db), "lost": lost, "mis_answered": wrong}
 
@@ -272,7 +277,7 @@ def main() -> None:
         peer = stack.enter_context(ps.isso())
         scenarios: dict[str, t.Callable[[int], dict[str, float]]] = {}
         cpu_of: dict[str, list[ps.Server]] = {}
-        write_logs: dict[str, tuple[str, bool]] = {}
+        write_logs: dict[str, tuple[str, bool, str]] = {}
         for c in classes:
             scenarios[f"floor 200 ({c})"] = lambda r, c=c: wrk(
                 floors[c].base + THREAD, opts.seconds)
@@ -290,13 +295,13 @@ def main() -> None:
                 cpu_of[f"{kind} ({c})"] = [floors[c]]
             for kind in ("cached read", "304", "writes"):
                 cpu_of[f"{kind} ({c})"] = [ours[c]]
-            write_logs[f"writes ({c})"] = (f"ours{c}", False)
+            write_logs[f"writes ({c})"] = (f"ours{c}", False, f"o{c[0]}")
         scenarios["Isso writes"] = lambda r: wrk(
             peer.base + ISSO_NEW, opts.seconds,
             script=write_script(work, f"isso{r}", f"i{r}", True, ISSO_NEW),
             args=[str(work), f"isso{r}"])
         cpu_of["Isso writes"] = [peer]
-        write_logs["Isso writes"] = ("isso", True)
+        write_logs["Isso writes"] = ("isso", True, "i")
         results: dict[str, list[dict[str, float]]] = {name: [] for name in scenarios}
         names = list(scenarios)
         for r in range(opts.rounds):
@@ -310,8 +315,8 @@ def main() -> None:
                       f"{got['non2xx']} non-2xx", flush=True)
         checks = {name: check_writes(
             [a for r in range(opts.rounds) for a in answers(work, f"{prefix}{r}")],
-            isso_rows(peer) if is_isso else ours_rows(uri))
-            for name, (prefix, is_isso) in write_logs.items()}
+            isso_rows(peer) if is_isso else ours_rows(uri), tag)
+            for name, (prefix, is_isso, tag) in write_logs.items()}
         second = stack.enter_context(ps.production(uri, classes[0]))
         same_host = visibility(main_server, main_server, opts.visibility // 2, 250)
         cross_host = visibility(main_server, second, opts.visibility, 251)
