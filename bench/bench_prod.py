@@ -29,9 +29,11 @@ import time
 import typing as t
 from pathlib import Path
 
+import psycopg
 from sqlalchemy import create_engine, text
 
 from bench import prod_servers as ps
+from commentsvc import versions
 
 SITE = "bench"
 THREAD = "/api/v1/sites/bench/articles/%2Fbench%2Fthread%2F/comments"
@@ -230,6 +232,23 @@ def visibility(writer: ps.Server, reader: ps.Server, count: int, net: int) -> li
     return delays
 
 
+def channel_delay(count: int) -> list[float]:
+    """ms from a commit that fires the trigger until a LISTENing connection in this process
+    holds the notice: PostgreSQL's delivery alone, without a worker's scheduling or HTTP."""
+    dsn = versions.conninfo(ps.database_uri())
+    delays = []
+    with psycopg.connect(dsn, autocommit=True) as listener, \
+            psycopg.connect(dsn, autocommit=True) as writer:
+        listener.execute(f"LISTEN {versions.CHANNEL}")
+        article = writer.execute("SELECT min(id) FROM articles").fetchone()
+        for _ in range(count):
+            writer.execute("UPDATE articles SET version = version WHERE id = %s", article)
+            committed = time.perf_counter()
+            for _note in listener.notifies(timeout=5, stop_after=1):
+                delays.append((time.perf_counter() - committed) * 1000)
+    return delays
+
+
 def quantile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -320,8 +339,11 @@ def main() -> None:
         second = stack.enter_context(ps.production(uri, classes[0]))
         same_host = visibility(main_server, main_server, opts.visibility // 2, 250)
         cross_host = visibility(main_server, second, opts.visibility, 251)
+    channel = channel_delay(opts.visibility)
     miss = miss_cpu(uri)
-    report(started, classes, results, checks, same_host, cross_host, miss, len(body))
+    report(started, classes, results, checks, {
+        "same master (either worker)": same_host, "other master (two hosts)": cross_host,
+        "the notice alone (commit to a LISTENing connection, no HTTP)": channel}, miss, len(body))
 
 
 def median_rate(runs: list[dict[str, float]]) -> float:
@@ -329,7 +351,7 @@ def median_rate(runs: list[dict[str, float]]) -> float:
 
 
 def report(started: str, classes: list[str], results: dict[str, list[dict[str, float]]],
-           checks: dict[str, dict[str, int]], same_host: list[float], cross_host: list[float],
+           checks: dict[str, dict[str, int]], delays: dict[str, list[float]],
            miss: dict[str, float], size: int) -> None:
     load = os.getloadavg()
     print(f"\n### bench-prod {started}, thread {size:,} bytes, load average "
@@ -357,8 +379,7 @@ def report(started: str, classes: list[str], results: dict[str, list[dict[str, f
               f"{c['mis_answered']} |")
     print("\n| change visible after the write's acknowledgement | n | p50 ms | p99 ms | max ms |")
     print("|---|---:|---:|---:|---:|")
-    for label, d in (("same master (either worker)", same_host),
-                     ("other master (two hosts)", cross_host)):
+    for label, d in delays.items():
         print(f"| {label} | {len(d)} | {quantile(d, 0.5):.1f} | {quantile(d, 0.99):.1f} | "
               f"{max(d):.1f} |")
     print(f"\ncache miss of the 200-comment thread, server CPU per request: "
