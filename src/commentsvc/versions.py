@@ -5,12 +5,13 @@
 
 On PostgreSQL a trigger (migration 0002_perf) sends NOTIFY commentsvc_heads for every change
 of a site or article, delivered when the writing transaction commits, from any worker, host or
-command. One thread per worker process holds its own psycopg connection, LISTENs, and drops
-the named heads from `caches().versions` (cache.VersionMap). While that connection is down or
-not yet subscribed the map is not live and every read asks the database for the version, as
-before; on (re)subscribing the map starts empty, so a notice missed meanwhile cannot matter.
-A worker's own commits drop their heads at once (after_commit), without waiting for the notice.
-On SQLite nothing listens and reads always ask (or trust THREAD_HEAD_TTL).
+command. One thread per process and database holds its own psycopg connection, LISTENs,
+and drops the named heads from every app's `caches().versions` (cache.VersionMap). While that
+connection is down or not yet subscribed the map is not live and every read asks the database
+for the version, as before; on (re)subscribing the map starts empty, so a notice missed
+meanwhile cannot matter. A worker's own commits drop their heads at once (after_commit),
+without waiting for the notice. On SQLite nothing listens and reads always ask (or trust
+THREAD_HEAD_TTL).
 """
 
 from __future__ import annotations
@@ -49,19 +50,51 @@ def conninfo(uri: str) -> str:
 
 
 class Listener(threading.Thread):
-    """LISTENs on CHANNEL for one VersionMap; reconnects with a back-off; ends with its app."""
+    """LISTENs on CHANNEL for every VersionMap of this process on one database (one connection
+    however many apps a process builds); reconnects with a back-off; ends when no map is left."""
 
-    def __init__(self, dsn: str, versions: VersionMap, connect_timeout: int) -> None:
+    def __init__(self, dsn: str, connect_timeout: int) -> None:
         super().__init__(name="commentsvc-listener", daemon=True)
         self.dsn = dsn
         self.connect_timeout = connect_timeout
-        self._versions = weakref.ref(versions)
+        self.maps: weakref.WeakSet[VersionMap] = weakref.WeakSet()
+        self.lock = threading.Lock()
+        self.live = False
+        self.closing = False
         self.backend_pid: int | None = None
         self.stopped = threading.Event()
 
+    def attach(self, versions: VersionMap) -> bool:
+        """Serve one more map (live at once, and empty, if subscribed); False if closing."""
+        with self.lock:
+            if self.closing:
+                return False
+            self.maps.add(versions)
+            if self.live:
+                versions.set_live(True)
+            return True
+
+    def detach(self, versions: VersionMap) -> None:
+        with self.lock:
+            self.maps.discard(versions)
+        versions.set_live(False)
+
+    def _set_live(self, live: bool) -> None:
+        with self.lock:
+            self.live = live
+            for versions in list(self.maps):
+                versions.set_live(live)
+
+    def _idle(self) -> bool:
+        """No map left: close (under the lock, so attach never joins a closing listener)."""
+        with self.lock:
+            if not self.maps:
+                self.closing = True
+            return self.closing
+
     def run(self) -> None:
         failures = 0
-        while not self.stopped.is_set() and self._versions() is not None:
+        while not self.stopped.is_set() and not self._idle():
             try:
                 self._listen()
                 failures = 0
@@ -70,11 +103,10 @@ class Listener(threading.Thread):
                 failures += 1
             finally:
                 self.backend_pid = None
-                versions = self._versions()
-                if versions is not None:
-                    versions.set_live(False)
-                del versions
+                self._set_live(False)
             self.stopped.wait(RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)])
+        with self.lock:
+            self.closing = True
 
     def _listen(self) -> None:
         with psycopg.connect(self.dsn, autocommit=True, connect_timeout=self.connect_timeout,
@@ -82,15 +114,12 @@ class Listener(threading.Thread):
                              keepalives_interval=2, keepalives_count=3) as conn:
             conn.execute(f"LISTEN {CHANNEL}")
             self.backend_pid = conn.info.backend_pid
-            versions = self._versions()
-            if versions is None:
-                return
-            versions.set_live(True)  # empty and live: every head from now on is watched
-            del versions
+            self._set_live(True)  # empty and live: every head from now on is watched
             while not self.stopped.is_set():
                 for note in conn.notifies(timeout=CHECK_SECONDS):
-                    apply(self._versions(), note.payload)
-                if self._versions() is None:
+                    for versions in list(self.maps):
+                        apply(versions, note.payload)
+                if self._idle():
                     return
                 conn.execute("SELECT 1")  # a silently dead connection raises here
 
@@ -114,16 +143,20 @@ def apply(versions: VersionMap | None, payload: str) -> None:
 
 
 def listener(app: Flask) -> Listener | None:
-    """This process's listener for the app, if one runs."""
+    """The listener serving the app's map in this process, if one runs."""
     found = app.extensions.get(_KEY)
     if found is None or found[0] != os.getpid():
         return None
-    return t.cast(Listener, found[1])
+    return t.cast("Listener | None", found[1])
+
+
+_listeners: dict[tuple[int, str], Listener] = {}
+_start_lock = threading.Lock()
 
 
 def ensure_listening(app: Flask) -> None:
-    """Start this process's listener for the app once (PostgreSQL only; a forked worker
-    starts its own). Cheap when already started or not wanted: one dict look-up."""
+    """Attach the app's map to this process's listener for its database, started once
+    (PostgreSQL only; a forked worker starts its own). One dict look-up when done already."""
     found = app.extensions.get(_KEY)
     pid = os.getpid()
     if found is not None and found[0] == pid:
@@ -132,25 +165,23 @@ def ensure_listening(app: Flask) -> None:
     if not uri.startswith("postgresql") or not app.config.get("THREAD_VERSION_PUSH", True):
         app.extensions[_KEY] = (pid, None)
         return
+    dsn = conninfo(uri)
     with _start_lock:
-        if app.extensions.get(_KEY, (None,))[0] == pid:
-            return
-        thread = Listener(conninfo(uri), caches(app).versions,
-                          int(app.config["DATABASE_CONNECT_TIMEOUT"]))
+        thread = _listeners.get((pid, dsn))
+        if thread is None or not thread.attach(caches(app).versions):
+            thread = Listener(dsn, int(app.config["DATABASE_CONNECT_TIMEOUT"]))
+            thread.attach(caches(app).versions)
+            _listeners[(pid, dsn)] = thread
+            thread.start()
         app.extensions[_KEY] = (pid, thread)
-        thread.start()
 
 
-_start_lock = threading.Lock()
-
-
-def stop(app: Flask, timeout: float = 5) -> None:
-    """Stop the app's listener (tests); the map stops being trusted."""
+def stop(app: Flask) -> None:
+    """Stop serving the app's map (tests); the listener ends when it serves no map."""
     thread = listener(app)
     if thread is not None:
-        thread.stopped.set()
-        thread.join(timeout)
-        app.extensions.pop(_KEY, None)
+        thread.detach(caches(app).versions)
+    app.extensions.pop(_KEY, None)
 
 
 def wait_live(app: Flask, timeout: float = 10) -> bool:
