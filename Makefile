@@ -77,6 +77,16 @@ bench: install-test
 loadtest: install-test
 	$(BIN)/python -m bench.loadtest --duration 60 --outage 5
 
+# The production shape against a floor app and Isso, with writes checked in the database and
+# the cross-host visibility delay (bench/README.md); PostgreSQL database bench_prod on
+# 127.0.0.1:5432 (dropped and made again) and Redis DB 10; installs Debian's wrk when root.
+.PHONY: bench-prod
+bench-prod: install-test
+	@if ! command -v wrk >/dev/null && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk); \
+	fi
+	$(BIN)/python -m bench.bench_prod $(BENCH_ARGS)
+
 # 10,000 vs 1,000,000 comments on the PostgreSQL server at COMMENTSVC_SCALE_URI
 # (default postgresql+psycopg://postgres@127.0.0.1:5432): creates commentsvc_scale{,_small}.
 .PHONY: scale

@@ -45,7 +45,7 @@ def test_production_starts_with_safe_settings():
                       "SQLALCHEMY_DATABASE_URI": "postgresql://postgres@127.0.0.1/test",
                       "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"})
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
-    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is False
 
 
 PRODUCTION = {"ENV": "production", "SQLALCHEMY_DATABASE_URI": "postgresql://postgres@127.0.0.1/test",

@@ -3,6 +3,7 @@
     caches(app).threads.get(etag) or caches(app).threads.put(etag, body)
     caches(app).heads.get(site_key, article_key)      # a ThreadHead trusted until its TTL
     caches(app).heads.clear()                           # this worker changed a thread
+    caches(app).versions.get(site_key, article_key)     # an exact head while push is live
 
 Built once by `init_app` (called from setup.init_extensions) and stored in `app.extensions`
 under one key. Thread pages are keyed by their ETag, which changes whenever the answer would
@@ -102,17 +103,105 @@ class HeadCache:
         return len(self._data)
 
 
+HeadKey = tuple[str, str]
+
+
+class VersionMap:
+    """Thread heads kept exact by push: trusted only while `live` (the change channel is
+    subscribed), dropped by the listener when a site or article changes anywhere.
+
+    A reader takes `generation` before it queries a head and `put`s it with that number: if any
+    change notice (or a loss of the channel) came in meanwhile, the head may be older than the
+    notice and is not kept. So a kept head is never older than the last notice for it.
+    """
+
+    def __init__(self, size: int = HEAD_CACHE_MAX) -> None:
+        self.size = size
+        self.live = False
+        self.generation = 0
+        self._lock = threading.Lock()
+        self._data: dict[HeadKey, t.Any] = {}
+        self._by_article: dict[int, HeadKey] = {}
+        self._by_site: dict[int, set[HeadKey]] = {}
+
+    def get(self, site_key: str, article_key: str) -> t.Any | None:
+        return self._data.get((site_key, article_key)) if self.live else None
+
+    def put(self, head: t.Any, generation: int) -> None:
+        """Keep `head` (a ThreadHead) if nothing changed since `generation` was read."""
+        key = (head.site.key, head.article.key if head.article else "")
+        with self._lock:
+            if not self.live or generation != self.generation:
+                return
+            if len(self._data) >= self.size:
+                self._reset()
+            self._data[key] = head
+            if head.article is not None:
+                self._by_article[head.article.id] = key
+            self._by_site.setdefault(head.site.id, set()).add(key)
+
+    def put_missing(self, site_key: str, article_key: str, head: t.Any, generation: int) -> None:
+        """Keep the head of an article that does not exist yet, under the asked key."""
+        with self._lock:
+            if not self.live or generation != self.generation:
+                return
+            key = (site_key, article_key)
+            self._data[key] = head
+            self._by_site.setdefault(head.site.id, set()).add(key)
+
+    def drop_article(self, article_id: int) -> None:
+        with self._lock:
+            self.generation += 1
+            key = self._by_article.pop(article_id, None)
+            if key is not None:
+                self._data.pop(key, None)
+
+    def drop_new(self, site_id: int) -> None:
+        """A new article on this site: forget the site's heads that said "no article yet"."""
+        with self._lock:
+            self.generation += 1
+            for key in list(self._by_site.get(site_id, ())):
+                head = self._data.get(key)
+                if head is not None and head.article is None:
+                    del self._data[key]
+
+    def drop_site(self, site_id: int) -> None:
+        with self._lock:
+            self.generation += 1
+            for key in self._by_site.pop(site_id, ()):
+                head = self._data.pop(key, None)
+                if head is not None and head.article is not None:
+                    self._by_article.pop(head.article.id, None)
+
+    def set_live(self, live: bool) -> None:
+        """The channel was (re)subscribed or lost: either way, notices may have been missed."""
+        with self._lock:
+            self.generation += 1
+            self._reset()
+            self.live = live
+
+    def _reset(self) -> None:
+        self._data.clear()
+        self._by_article.clear()
+        self._by_site.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
 @dataclass(frozen=True)
 class Caches:
     """Everything the read path remembers in one worker."""
 
     heads: HeadCache
     threads: ByteLRU
+    versions: VersionMap
 
 
 def init_app(app: Flask) -> Caches:
     """Build the app's caches from its config (THREAD_CACHE_BYTES) and store them once."""
-    built = Caches(heads=HeadCache(), threads=ByteLRU(app.config["THREAD_CACHE_BYTES"]))
+    built = Caches(heads=HeadCache(), threads=ByteLRU(app.config["THREAD_CACHE_BYTES"]),
+                   versions=VersionMap())
     app.extensions[EXTENSION] = built
     return built
 

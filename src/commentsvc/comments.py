@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import bans, notify, sites, subscriptions
+from . import bans, notify, sites, subscriptions, versions
 from .cache import caches
 from .errors import CommentsClosed, Duplicate, NotFound, TooFast, ValidationFailed
 from .extensions import db
@@ -71,6 +71,7 @@ def fingerprint(body: str) -> str:
 def bump_article(article_id: int, approved_delta: int = 0) -> None:
     """Move the article's version on (public view changed) and adjust its approved count."""
     caches().heads.clear()  # this worker reads its own writes at once
+    versions.note_article(db.session(), article_id)  # ... and its version map once committed
     db.session.execute(
         update(Article)
         .where(Article.id == article_id)
@@ -78,6 +79,7 @@ def bump_article(article_id: int, approved_delta: int = 0) -> None:
             version=Article.version + 1,
             approved_count=Article.approved_count + approved_delta,
         )
+        .execution_options(**{versions.NOTED: True})
     )
 
 
@@ -203,8 +205,19 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
     if sub.notify:
         subscriptions.subscribe(site, article, comment, sub.email, sub.notify, client.lang, now)
     notify.queue_held(comment, site)
-    db.session.commit()
+    _commit_keeping(comment)
     return comment, edit_token
+
+
+def _commit_keeping(comment: Comment) -> None:
+    """Commit without expiring: the answer is built from what was just written, so reading it
+    back would cost a second transaction (BEGIN, SELECT, ROLLBACK) for nothing."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def article_for(site: Site, key: str) -> Article:

@@ -89,6 +89,8 @@ DEFAULTS: dict[str, t.Any] = {
     "SPAM_RETRAIN_BATCH": 25,
     "SPAM_RETRAIN_SECONDS": 3600,
     "SPAM_MIN_EXAMPLES": 10,
+    # PostgreSQL: each worker listens for changes and serves thread versions from memory.
+    "THREAD_VERSION_PUSH": True,
 }
 
 
@@ -161,7 +163,9 @@ def finish_config(app: t.Any) -> None:
     if uri.startswith("postgresql://"):
         uri = config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgresql://"):]
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    options.setdefault("pool_pre_ping", True)
+    # No SELECT 1 per checkout: a dead connection fails its request (503, Retry-After), and
+    # SQLAlchemy then drops every pooled connection older than it, so the next one is fresh.
+    options.setdefault("pool_pre_ping", False)
     timeout = int(config["DATABASE_CONNECT_TIMEOUT"])
     if uri.startswith("sqlite"):
         options.setdefault("connect_args", {"timeout": timeout})

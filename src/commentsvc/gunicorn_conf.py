@@ -23,7 +23,7 @@ COMMAND = ["gunicorn", "-c", "python:commentsvc.gunicorn_conf", "commentsvc.wsgi
 
 # The variables read here (besides the app's COMMENTSVC_<CONFIG KEY> ones).
 ENV_VARS = ("COMMENTSVC_BIND", "COMMENTSVC_WORKERS", "COMMENTSVC_WORKER_TIMEOUT",
-            "COMMENTSVC_ACCESS_LOG")
+            "COMMENTSVC_ACCESS_LOG", "COMMENTSVC_WORKER_CLASS", "COMMENTSVC_THREADS")
 
 
 def default_workers(cpus: int | None = None) -> int:
@@ -38,8 +38,14 @@ workers = int(os.environ.get("COMMENTSVC_WORKERS") or default_workers())
 timeout = int(os.environ.get("COMMENTSVC_WORKER_TIMEOUT") or 30)
 graceful_timeout = 20
 keepalive = 5
-max_requests = 5000
-max_requests_jitter = 500
+# gthread, chosen by `make bench-prod` (bench/README.md): keep-alive connections, and a worker
+# waiting on the database or a slow client still answers cached reads on its other threads.
+worker_class = os.environ.get("COMMENTSVC_WORKER_CLASS") or "gthread"
+threads = int(os.environ.get("COMMENTSVC_THREADS") or 4)
+# A worker restart empties its caches and costs a boot; at thousands of cached reads a second
+# 5,000 restarted every worker every few seconds (bench/README.md). Caches are bounded by bytes.
+max_requests = 1_000_000
+max_requests_jitter = 100_000
 accesslog = os.environ.get("COMMENTSVC_ACCESS_LOG") or "-"
 errorlog = "-"
 logger_class = "commentsvc.logs.AccessLogger"  # JSON lines, no client address

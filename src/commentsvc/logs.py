@@ -55,9 +55,13 @@ def scrub(text: str) -> str:
     """Replace email and IP addresses and mail-link tokens in free text; leave look-alikes
     (versions, ids) alone."""
     text = SECRET_IN_TEXT.sub(r"\1[token]", text)
-    text = EMAIL.sub("[email]", text)
-    text = IPV4.sub(_ipv4, text)
-    return IPV6.sub(_ipv6, text)
+    # Each pattern needs its separator: skip the regex when the text cannot match (the access
+    # log scrubs a path and a user agent on every request).
+    if "@" in text:
+        text = EMAIL.sub("[email]", text)
+    if "." in text:
+        text = IPV4.sub(_ipv4, text)
+    return IPV6.sub(_ipv6, text) if ":" in text else text
 
 
 def _ipv4(match: re.Match[str]) -> str:

@@ -89,9 +89,22 @@ def _observe(response: Response) -> Response:
     started = g.pop("metrics_started", None)
     if started is not None:
         endpoint = request.url_rule.endpoint if request.url_rule else "unmatched"
-        LATENCY.labels(endpoint, request.method).observe(time.perf_counter() - started)
-        REQUESTS.labels(endpoint, request.method, f"{response.status_code // 100}xx").inc()
+        observe(endpoint, request.method, response.status_code, time.perf_counter() - started)
     return response
+
+
+_children: dict[tuple[str, str, int], tuple[t.Any, t.Any]] = {}
+
+
+def observe(endpoint: str, method: str, status: int, seconds: float) -> None:
+    """Count one answered request and its latency (the labelled series are looked up once)."""
+    key = (endpoint, method, status // 100)
+    found = _children.get(key)
+    if found is None:
+        found = _children[key] = (LATENCY.labels(endpoint, method),
+                                  REQUESTS.labels(endpoint, method, f"{status // 100}xx"))
+    found[0].observe(seconds)
+    found[1].inc()
 
 
 # Moderation actions are counted from the audit events themselves, once their transaction

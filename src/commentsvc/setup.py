@@ -11,11 +11,12 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cache, i18n, logs, metrics
+from . import cache, i18n, logs, metrics, versions
 from .cli import register_commands
 from .config import DEFAULTS, check_production, finish_config, normalise_secrets, raw_secrets
 from .errors import register_error_handlers
 from .extensions import CookieSessionOnDemand, db, limiter, migrate
+from .fastpath import ThreadFastPath
 from .validation import typed_form_values
 from .views import register_blueprints
 
@@ -53,6 +54,8 @@ def _release_session(exc: BaseException | None) -> None:
     Registered after flask-sqlalchemy's teardown, so it runs first: a failed ROLLBACK here
     would otherwise escape from flask-sqlalchemy's and turn a finished answer into a 500.
     """
+    if not db.session.registry.has():
+        return  # the request never touched the database (a cached read): nothing to end
     try:
         db.session.close()
     except SQLAlchemyError as e:
@@ -69,6 +72,7 @@ def init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     cache.init_app(app)
     i18n.init_app(app)
+    versions.init_app(app)
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
@@ -82,3 +86,4 @@ def register(app: Flask) -> None:
     register_blueprints(app)
     register_error_handlers(app, read_form=typed_form_values)
     register_commands(app)
+    app.wsgi_app = ThreadFastPath(app, app.wsgi_app)  # type: ignore[method-assign]

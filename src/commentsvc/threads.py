@@ -27,6 +27,7 @@ from werkzeug.datastructures import ETags
 
 from . import feed as atom_feed
 from . import serialize
+from . import versions as listening
 from .cache import caches
 from .errors import NotFound
 from .extensions import db
@@ -144,6 +145,34 @@ def thread_head(site_key: str, article_key: str, now: dt.datetime | None = None)
 
 
 def head(site_key: str, article_key: str) -> ThreadHead:
+    """thread_head, exact, from this worker's version map while its change listener is live
+    (PostgreSQL: no query at all); else asked, or trusted THREAD_HEAD_TTL seconds if set."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    versions = caches(app).versions
+    found = versions.get(site_key, article_key)
+    if found is not None:
+        return reopened(found)
+    if versions.live:
+        generation = versions.generation
+        found = thread_head(site_key, article_key)
+        if found.article is None:
+            versions.put_missing(site_key, article_key, found, generation)
+        else:
+            versions.put(found, generation)
+        return found
+    listening.ensure_listening(app)
+    return _ttl_head(site_key, article_key)
+
+
+def reopened(found: ThreadHead) -> ThreadHead:
+    """A remembered head with comments_open as of now (close_after_days runs on the clock)."""
+    site, article = found.site, found.article
+    if not site.close_after_days or article is None or not article.comments_open:
+        return found
+    return ThreadHead(site, article, comments_open(site, article))
+
+
+def _ttl_head(site_key: str, article_key: str) -> ThreadHead:
     """thread_head, remembered by this worker for THREAD_HEAD_TTL seconds (0, the default: always
     ask). With a TTL another worker's change is seen at most that late; this worker's own changes
     clear the cache at once (comments.bump_article). A CDN with s-maxage already allows more.
@@ -213,7 +242,7 @@ def _shape(h: ThreadHead, paging: Paging) -> serialize.ThreadShape:
     if article is None:
         return serialize.ThreadShape(site.key, None, h.comments_open, 0, paging.page, 0, [],
                                      paging.order == "newest")
-    rows = list(db.session.connection().execute(_thread_statement(), {"article_id": article.id}))
+    rows = db.session.connection().execute(_thread_statement(), {"article_id": article.id}).all()
     root, host = arrange(rows, site.max_depth)
     top = [r for r in rows if root.get(r.id) == r.id]
     if paging.order == "newest":

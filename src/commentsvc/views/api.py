@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
-from .. import authors, comments, i18n, metrics, serialize, sites, subscriptions, threads
+from .. import authors, comments, fastpath, i18n, metrics, serialize, sites, subscriptions, threads
 from ..errors import BadRequest, FormPost, form_post
 from ..extensions import limiter
 from ..models import BODY_MAX, EMAIL_MAX, NAME_MAX, URL_MAX
@@ -40,13 +40,7 @@ def _cache_headers(etag: str) -> dict[str, str]:
     stale-while-revalidate / stale-if-error are given only to CDNs (CDN-Cache-Control,
     RFC 9213), because browsers honour stale-while-revalidate too and would show old threads.
     """
-    seconds = int(current_app.config.get("THREAD_CDN_SECONDS", 10))
-    return {
-        "ETag": f'"{etag}"',
-        "Cache-Control": f"public, max-age=0, s-maxage={seconds}",
-        "CDN-Cache-Control": f"public, max-age={seconds}, stale-while-revalidate=60, "
-                             "stale-if-error=86400",
-    }
+    return dict(fastpath.cache_headers(etag, int(current_app.config.get("THREAD_CDN_SECONDS", 10))))
 
 
 @bp.get(THREAD)

@@ -1,0 +1,214 @@
+"""The servers of `make bench-prod`: commentsvc in the production shape, the floor, Isso.
+
+    with Database() as pg, production(pg, "sync") as app: ...
+Each process is started here, on loopback, and stopped when its block ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import typing as t
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import redis
+
+from bench.harness import free_port
+from commentsvc.gunicorn_conf import COMMAND
+
+ROOT = Path(__file__).resolve().parents[1]
+ISSO_VENV = ROOT / "bench" / ".isso-venv"
+# The one name of the service's WSGI entry (engineer "cli" may move it): COMMAND's last word.
+WSGI_APP = COMMAND[-1]
+PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
+DB_NAME = "bench_prod"
+REDIS_URI = os.environ.get("BENCH_REDIS_URI", "redis://127.0.0.1:6379/10")
+WORKERS = 2
+
+
+@dataclass
+class Server:
+    base: str
+    port: int
+    process: subprocess.Popen[bytes]
+    folder: Path
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(p) for p in children.read_text().split()]
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the workers so far (the master does no request work)."""
+        return sum(self.cpu_by_worker().values())
+
+    def cpu_by_worker(self) -> dict[int, float]:
+        return {pid: cpu_of(pid) for pid in self.worker_pids()}
+
+
+def cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_uri() -> str:
+    return f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{DB_NAME}"
+
+
+def fresh_database() -> str:
+    """Drop and create bench_prod on the shared server; empty our Redis DB."""
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+    redis.Redis.from_url(REDIS_URI).flushdb()
+    return database_uri()
+
+
+def backend_cpu() -> float:
+    """CPU seconds of PostgreSQL's backends serving bench_prod now (same machine)."""
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        pids = [r[0] for r in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (DB_NAME,))]
+    return sum(cpu_of(p) for p in pids)
+
+
+def service_env(uri: str, folder: Path, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "COMMENTSVC_ENV": "production",
+        "COMMENTSVC_SECRET_KEY": "bench-prod-secret-key",
+        "COMMENTSVC_SQLALCHEMY_DATABASE_URI": uri,
+        "COMMENTSVC_RATELIMIT_STORAGE_URI": REDIS_URI,
+        "COMMENTSVC_SUBMIT_RATE_LIMIT": "1000000 per minute",  # limits on, never reached
+        "COMMENTSVC_TRUSTED_PROXIES": "1",  # each writer has its own X-Forwarded-For
+        "COMMENTSVC_INSTANCE_PATH": str(folder / "instance"),
+        "COMMENTSVC_ACCESS_LOG": str(folder / "access.log"),
+        "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"),
+        "COMMENTSVC_WORKERS": str(WORKERS),
+        **extra,
+    }
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "commentsvc.cli", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr + done.stdout)
+    return done.stdout
+
+
+def wait_up(server: Server, path: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{server.base} exited: "
+                               + (server.folder / "output.log").read_text()[-3000:])
+        with contextlib.suppress(OSError), urllib.request.urlopen(server.base + path, timeout=2):
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{server.base} did not start")
+        time.sleep(0.2)
+    while len(server.worker_pids()) < WORKERS and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def started(argv: list[str], env: dict[str, str], port: int, folder: Path,
+            health: str) -> t.Iterator[Server]:
+    with open(folder / "output.log", "wb") as output:
+        process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=output, stderr=output)
+    server = Server(f"http://127.0.0.1:{port}", port, process, folder)
+    try:
+        wait_up(server, health)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def worker_flags(worker_class: str) -> list[str]:
+    threads = ["--threads", "4"] if worker_class == "gthread" else []
+    return ["--workers", str(WORKERS), "--worker-class", worker_class, *threads]
+
+
+def class_env(worker_class: str) -> dict[str, str]:
+    """The service's worker class through gunicorn_conf's own variables."""
+    return {"COMMENTSVC_WORKER_CLASS": worker_class, "COMMENTSVC_THREADS": "4"}
+
+
+@contextlib.contextmanager
+def production(uri: str, worker_class: str = "sync", **extra: str) -> t.Iterator[Server]:
+    """gunicorn -c python:commentsvc.gunicorn_conf <WSGI_APP>, as deployed."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-prod-"))
+    port = free_port()
+    env = service_env(uri, folder, **class_env(worker_class), **extra)
+    argv = [sys.executable, "-m", *COMMAND, "--bind", f"127.0.0.1:{port}"]
+    try:
+        with started(argv, env, port, folder, "/healthz") as server:
+            yield server
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def floor(body: bytes, etag: str, worker_class: str = "sync") -> t.Iterator[Server]:
+    """bench/floor.py: the same bytes and ETag from memory (and 304), same workers."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-floor-"))
+    (folder / "body").write_bytes(body)
+    port = free_port()
+    env = {**os.environ, "BENCH_FLOOR_BODY": str(folder / "body"), "BENCH_FLOOR_ETAG": etag,
+           "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-m", "gunicorn", *worker_flags(worker_class), "--keep-alive", "5",
+            "--bind", f"127.0.0.1:{port}", "bench.floor:app"]
+    try:
+        with started(argv, env, port, folder, "/healthz") as server:
+            yield server
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+ISSO_CONFIG = """[general]
+dbpath = {db}
+host = http://127.0.0.1:{port}/
+[moderation]
+enabled = false
+[guard]
+enabled = false
+[server]
+listen = http://127.0.0.1:{port}/
+"""
+
+
+@contextlib.contextmanager
+def isso() -> t.Iterator[Server]:
+    """Isso from PyPI (bench/.isso-venv), SQLite, 2 sync gunicorn workers, no moderation/guard."""
+    if not (ISSO_VENV / "bin" / "gunicorn").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(ISSO_VENV)], check=True)
+        subprocess.run([str(ISSO_VENV / "bin" / "pip"), "install", "--quiet", "isso", "gunicorn"],
+                       check=True, timeout=600)
+    folder = Path(tempfile.mkdtemp(prefix="bench-isso-"))
+    port = free_port()
+    (folder / "isso.cfg").write_text(ISSO_CONFIG.format(db=folder / "comments.db", port=port))
+    env = {**os.environ, "ISSO_SETTINGS": str(folder / "isso.cfg")}
+    argv = [str(ISSO_VENV / "bin" / "gunicorn"), "--workers", str(WORKERS), "--preload",
+            "--bind", f"127.0.0.1:{port}", "isso.run"]
+    try:
+        with started(argv, env, port, folder, "/info") as server:
+            yield server
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
