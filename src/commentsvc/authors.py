@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from . import clock
 from .comments import bump_article, fingerprint
-from .errors import BadEditToken, Duplicate, EditWindowClosed, NotFound
+from .errors import BadEditToken, Duplicate
 from .extensions import db
 from .models import ID_MAX, Comment, ModerationEvent
 from .privacy import keys
@@ -29,23 +29,17 @@ from .render import render_body
 def _own_comment(comment_id: int, token: str | None, at: dt.datetime) -> Comment:
     """The comment, if the token is its edit token and the window is open.
 
-    :raises NotFound: unknown or already withdrawn comment.
-    :raises BadEditToken: missing or wrong token.
-    :raises EditWindowClosed: after EDIT_WINDOW_SECONDS.
+    :raises BadEditToken: unknown or withdrawn comment, missing or wrong token, or after
+        EDIT_WINDOW_SECONDS: the same answer for each, so nothing is learnt by trying ids.
     """
     comment = db.session.get(Comment, comment_id) if 0 < comment_id <= ID_MAX else None
-    if comment is None:
-        raise NotFound("There is no such comment.")
-    expected = comment.edit_token_hash
-    if not token or not expected or not hmac.compare_digest(
-        keys().token_hash(token), expected
-    ):
+    expected = comment.edit_token_hash if comment is not None else None
+    good = hmac.compare_digest(keys().token_hash(token or ""), expected or "-")
+    if comment is None or not token or not good or comment.status == "deleted":
         raise BadEditToken()
-    if comment.status == "deleted":
-        raise NotFound("This comment was withdrawn.")
     window = dt.timedelta(seconds=int(current_app.config["EDIT_WINDOW_SECONDS"]))
     if at > comment.created_at + window:
-        raise EditWindowClosed()
+        raise BadEditToken()
     return comment
 
 

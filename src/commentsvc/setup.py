@@ -16,7 +16,7 @@ from .config import DEFAULTS, check_production, finish_config
 from .errors import register_error_handlers
 from .extensions import CookieSessionOnDemand, db, limiter, migrate
 from .validation import typed_form_values
-from .views import register_blueprints
+from .views import embed, register_blueprints
 
 
 def configure(app: Flask, test_config: t.Mapping[str, t.Any] | None) -> None:
@@ -76,5 +76,6 @@ def register(app: Flask) -> None:
     logs.init_app(app)
     metrics.init_app(app)
     register_blueprints(app)
-    register_error_handlers(app, read_form=typed_form_values)
+    register_error_handlers(app, read_form=typed_form_values,
+                            page_policy=embed.error_page_policy)
     register_commands(app)

@@ -9,9 +9,10 @@ import typing as t
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import serialize, sites, threads
-from ..errors import BadRequest
+from ..errors import ApiError, BadRequest, page_policy
 from ..models import ARTICLE_KEY_MAX
 from ..spam import formtoken
 from ..validation import link_number, parse_page_link
@@ -79,6 +80,19 @@ def frame_policy(origins: list[str]) -> str:
     ancestors = " ".join(["'self'", *(o for o in origins if ORIGIN_RE.match(o))])
     return ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
             f"base-uri 'none'; frame-ancestors {ancestors}")
+
+
+def error_page_policy() -> str:
+    """The CSP of an HTML error page: a form post from the no-JavaScript page is answered inside
+    the iframe, so the site the request names may frame it (and no one else)."""
+    key = (request.view_args or {}).get("site")
+    origins: list[str] = []
+    if isinstance(key, str):
+        try:
+            origins = [o for o in sites.get(key).origins if ORIGIN_RE.match(o)]
+        except (ApiError, SQLAlchemyError):  # unknown site, or the database is what failed
+            origins = []
+    return page_policy(origins)
 
 
 @bp.get("/embed/<site>/<article:article>")
