@@ -96,8 +96,13 @@ def _check_flood(email_hash: str, ip_hash: str | None, now: dt.datetime) -> None
         raise TooFast(max(1, wait))
 
 
-def decide_status(site: Site, verdict: Verdict, email_hashes: list[str]) -> str:
-    """The status of a new comment under the site's moderation mode."""
+def decide_status(site: Site, verdict: Verdict, email_hashes: list[str], name: str) -> str:
+    """The status of a new comment under the site's moderation mode.
+
+    `first-time` trusts an author, as WordPress does, only when the same name *and* address
+    (under any current or fallback key) already have an approved comment on this site: a known
+    address under a new name ("Site Editor (official)") waits for a moderator.
+    """
     if verdict.spam:
         return "spam"
     if verdict.flagged or site.moderation == "all":
@@ -110,6 +115,7 @@ def decide_status(site: Site, verdict: Verdict, email_hashes: list[str]) -> str:
         .where(
             Article.site_id == site.id,
             Comment.email_hash.in_(email_hashes),
+            Comment.author_name == name,
             Comment.status == "approved",
         )
         .limit(1)
@@ -144,7 +150,7 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
                   user_agent=client.user_agent, extra={"ip": client.ip, "article": article_key,
                                                        "email_hashes": k.email_hashes(sub.email)})
     verdict = score_submission(sub, ctx)
-    status = decide_status(site, verdict, k.email_hashes(sub.email))
+    status = decide_status(site, verdict, k.email_hashes(sub.email), sub.name)
     edit_token = secrets.token_urlsafe(32)
     comment = Comment(
         article_id=article.id,
