@@ -78,14 +78,16 @@ def bump_article(article_id: int, approved_delta: int = 0) -> None:
     )
 
 
-def _check_flood(email_hash: str, ip_hash: str | None, now: dt.datetime) -> None:
+def _check_flood(email_hashes: list[str], ip_hashes: list[str], now: dt.datetime) -> None:
+    """TooFast when this address or IP (hashed under any current or fallback key) posted within
+    FLOOD_SECONDS."""
     seconds = int(current_app.config["FLOOD_SECONDS"])
     if seconds <= 0:
         return
     since = now - dt.timedelta(seconds=seconds)
-    same_person = Comment.email_hash == email_hash
-    if ip_hash:
-        same_person = same_person | (Comment.ip_hash == ip_hash)
+    same_person = Comment.email_hash.in_(email_hashes)
+    if ip_hashes:
+        same_person = same_person | Comment.ip_hash.in_(ip_hashes)
     last = db.session.scalar(
         select(func.max(Comment.created_at)).where(same_person, Comment.created_at > since)
     )
@@ -94,6 +96,17 @@ def _check_flood(email_hash: str, ip_hash: str | None, now: dt.datetime) -> None
             last = last.replace(tzinfo=dt.UTC)
         wait = seconds - int((now - last).total_seconds())
         raise TooFast(max(1, wait))
+
+
+def _check_duplicate(article_id: int, email_hashes: list[str], body_fingerprint: str) -> None:
+    """Duplicate when this address (under any key) already posted this text on the article."""
+    found = db.session.scalar(
+        select(Comment.id).where(Comment.article_id == article_id,
+                                 Comment.email_hash.in_(email_hashes),
+                                 Comment.body_fingerprint == body_fingerprint).limit(1)
+    )
+    if found is not None:
+        raise Duplicate()
 
 
 def decide_status(site: Site, verdict: Verdict, email_hashes: list[str], name: str) -> str:
@@ -143,14 +156,18 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
             raise NotFound("The comment you reply to does not exist here.")
     k: Keys = keys()
     email_hash = k.email_hash(sub.email)
+    email_hashes = k.email_hashes(sub.email)
     prefix = ip_prefix(client.ip)
     ip_hash = k.ip_hash(client.ip) if client.ip else None
-    _check_flood(email_hash, ip_hash, now)
+    ip_hashes = k.ip_hashes(client.ip) if client.ip else []
+    _check_flood(email_hashes, ip_hashes, now)
+    body_fingerprint = fingerprint(sub.body)
+    _check_duplicate(article.id, email_hashes, body_fingerprint)
     ctx = Context(site=site, email_hash=email_hash, ip_prefix=prefix, ip_hash=ip_hash,
                   user_agent=client.user_agent, extra={"ip": client.ip, "article": article_key,
-                                                       "email_hashes": k.email_hashes(sub.email)})
+                                                       "email_hashes": email_hashes})
     verdict = score_submission(sub, ctx)
-    status = decide_status(site, verdict, k.email_hashes(sub.email), sub.name)
+    status = decide_status(site, verdict, email_hashes, sub.name)
     edit_token = secrets.token_urlsafe(32)
     comment = Comment(
         article_id=article.id,
@@ -166,7 +183,7 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
         user_agent=(client.user_agent or "")[:200] or None,
         body=sub.body,
         body_html=render_body(sub.body),
-        body_fingerprint=fingerprint(sub.body),
+        body_fingerprint=body_fingerprint,
         spam_score=verdict.score,
         spam_reasons=verdict.reasons,
         edit_token_hash=k.token_hash(edit_token),
