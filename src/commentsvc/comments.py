@@ -17,7 +17,7 @@ import typing as t
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import notify, sites
@@ -85,9 +85,7 @@ def _check_flood(email_hashes: list[str], ip_hashes: list[str], now: dt.datetime
     if seconds <= 0:
         return
     since = now - dt.timedelta(seconds=seconds)
-    same_person = Comment.email_hash.in_(email_hashes)
-    if ip_hashes:
-        same_person = same_person | Comment.ip_hash.in_(ip_hashes)
+    same_person = or_(Comment.email_hash.in_(email_hashes), Comment.ip_hash.in_(ip_hashes or [""]))
     last = db.session.scalar(
         select(func.max(Comment.created_at)).where(same_person, Comment.created_at > since)
     )
