@@ -78,6 +78,27 @@ def bump_article(article_id: int, approved_delta: int = 0) -> None:
     )
 
 
+def _one_poster_at_a_time(site: Site, *hashes: str | None) -> None:
+    """Serialise submissions of one address or IP until this transaction ends, so the flood
+    and duplicate checks below see every earlier submission (check-then-insert is atomic).
+
+    PostgreSQL: a transaction-level advisory lock per address and per IP, taken in one order
+    (no deadlock). SQLite: the database's write lock, taken now by a no-op write (SQLite has
+    one writer; reads before it ran outside a transaction, so this one sees the latest data).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        for lock_id in sorted({_lock_id(h) for h in hashes if h}):
+            db.session.execute(select(func.pg_advisory_xact_lock(lock_id)))
+    else:
+        db.session.execute(update(Site).where(Site.id == site.id).values(id=Site.id))
+
+
+def _lock_id(value: str) -> int:
+    """A signed 64-bit advisory lock id for a poster's hash."""
+    digest = hashlib.sha256(b"commentsvc flood " + value.encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 def _check_flood(email_hashes: list[str], ip_hashes: list[str], now: dt.datetime) -> None:
     """TooFast when this address or IP (hashed under any current or fallback key) posted within
     FLOOD_SECONDS."""
@@ -158,6 +179,7 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
     prefix = ip_prefix(client.ip)
     ip_hash = k.ip_hash(client.ip) if client.ip else None
     ip_hashes = k.ip_hashes(client.ip) if client.ip else []
+    _one_poster_at_a_time(site, email_hash, ip_hash)
     _check_flood(email_hashes, ip_hashes, now)
     body_fingerprint = fingerprint(sub.body)
     _check_duplicate(article.id, email_hashes, body_fingerprint)
