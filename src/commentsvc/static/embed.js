@@ -131,12 +131,12 @@
     var author = c.author || {};
     var name;
     if (author.url && /^https?:\/\//i.test(author.url)) {
-      name = el("a", { href: author.url, rel: "nofollow ugc noopener", text: author.name });
+      name = el("a", { href: author.url, rel: "nofollow ugc noopener" }, [el("bdi", { text: author.name })]);
     } else {
-      name = el("span", { text: author.name });
+      name = el("span", {}, [el("bdi", { text: author.name })]);
     }
     var when = el("time", { datetime: c.created_at, text: new Date(c.created_at).toLocaleString() });
-    var content = el("div", { "class": "commentsvc-content" });
+    var content = el("div", { "class": "commentsvc-content", dir: "auto" });
     var tpl = document.createElement("template");
     tpl.innerHTML = c.body_html;  // sanitised on the server; never names or urls
     content.append(tpl.content);
@@ -248,7 +248,8 @@
   Widget.prototype.replyTo = function (c, li, button) {
     this.parentId = c.id;
     this.replyButton = button;
-    this.titleText.textContent = "Reply to " + c.author.name;
+    this.titleText.textContent = "Reply to ";
+    this.titleText.append(el("bdi", { text: c.author.name }));
     this.cancel.hidden = false;
     li.querySelector(":scope > article").after(this.respond);
     this.inputs.body.focus();
