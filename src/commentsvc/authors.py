@@ -18,10 +18,10 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from . import clock
-from .comments import bump_article, fingerprint
+from .comments import bump_article, fingerprint, shadow
 from .errors import BadEditToken, Duplicate
 from .extensions import db
-from .models import ID_MAX, Comment, ModerationEvent
+from .models import ID_MAX, Comment, Decoy, ModerationEvent
 from .privacy import keys
 from .render import render_body
 from .spam.checks import Context
@@ -44,6 +44,17 @@ def _own_comment(comment_id: int, token: str | None, at: dt.datetime) -> Comment
     if at > comment.created_at + window:
         raise BadEditToken()
     return comment
+
+
+def _own_decoy(comment_id: int, token: str | None, at: dt.datetime) -> Decoy | None:
+    """The decoy with this id, if the token is its edit token and its window is open (a decoy
+    answers its token exactly as a held comment would; see `comments._decoy`)."""
+    decoy = db.session.get(Decoy, comment_id) if 0 < comment_id <= ID_MAX else None
+    if decoy is None or decoy.withdrawn or not token or not hmac.compare_digest(
+            keys().token_hash(token), decoy.edit_token_hash):
+        return None
+    window = dt.timedelta(seconds=int(current_app.config["EDIT_WINDOW_SECONDS"]))
+    return decoy if at <= decoy.created_at + window else None
 
 
 def _status_after_edit(comment: Comment, body: str) -> tuple[str, Verdict]:
@@ -78,6 +89,11 @@ def edit(comment_id: int, token: str | None, body: str) -> Comment:
     :raises Duplicate: the author already posted this text on the article.
     """
     at = clock.now()
+    decoy = _own_decoy(comment_id, token, at)
+    if decoy is not None:
+        decoy.body_fingerprint = fingerprint(body)
+        db.session.commit()
+        return shadow(decoy, body, edited_at=at)
     comment = _own_comment(comment_id, token, at)
     was = comment.status
     to, verdict = _status_after_edit(comment, body)
@@ -104,7 +120,14 @@ def edit(comment_id: int, token: str | None, body: str) -> Comment:
 
 def withdraw(comment_id: int, token: str | None) -> None:
     """Withdraw the comment: status deleted, so the same text may be posted again."""
-    comment = _own_comment(comment_id, token, clock.now())
+    at = clock.now()
+    decoy = _own_decoy(comment_id, token, at)
+    if decoy is not None:
+        decoy.withdrawn = True
+        decoy.body_fingerprint = None
+        db.session.commit()
+        return
+    comment = _own_comment(comment_id, token, at)
     was = comment.status
     comment.status = "deleted"
     comment.body_fingerprint = None

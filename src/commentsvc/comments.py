@@ -24,7 +24,7 @@ from . import notify, sites
 from .cache import caches
 from .errors import CommentsClosed, Duplicate, NotFound, TooFast
 from .extensions import db
-from .models import Article, Comment, ModerationEvent, Site, comments_open, utcnow
+from .models import Article, Comment, Decoy, ModerationEvent, Site, comments_open, utcnow
 from .privacy import Keys, ip_prefix, keys
 from .render import render_body
 from .spam.checks import Context
@@ -110,6 +110,13 @@ def _check_flood(email_hashes: list[str], ip_hashes: list[str], now: dt.datetime
     last = db.session.scalar(
         select(func.max(Comment.created_at)).where(same_person, Comment.created_at > since)
     )
+    decoy = db.session.scalar(
+        select(func.max(Decoy.created_at)).where(
+            or_(Decoy.email_hash.in_(email_hashes), Decoy.ip_hash.in_(ip_hashes or [""])),
+            Decoy.created_at > since)
+    )
+    if decoy is not None and (last is None or decoy > last):
+        last = decoy
     if last is not None:
         if last.tzinfo is None:
             last = last.replace(tzinfo=dt.UTC)
@@ -117,15 +124,57 @@ def _check_flood(email_hashes: list[str], ip_hashes: list[str], now: dt.datetime
         raise TooFast(max(1, wait))
 
 
-def _check_duplicate(article_id: int, email_hashes: list[str], body_fingerprint: str) -> None:
-    """Duplicate when this address (under any key) already posted this text on the article."""
-    found = db.session.scalar(
-        select(Comment.id).where(Comment.article_id == article_id,
-                                 Comment.email_hash.in_(email_hashes),
-                                 Comment.body_fingerprint == body_fingerprint).limit(1)
-    )
-    if found is not None:
-        raise Duplicate()
+def _repeat(article_id: int, email_hashes: list[str], ip_hashes: list[str],
+            body_fingerprint: str) -> str | None:
+    """Whether this text was sent here before: "duplicate" (the same address from the same
+    client: a double submit), "decoy" (the same address from another client: answered as held,
+    stored never, so the duplicate rule is no oracle of who wrote what), "copy" (another
+    address's text: held for a moderator, so a right and a wrong guess look alike), or None."""
+    same_text = Comment.article_id == article_id, Comment.body_fingerprint == body_fingerprint
+    rows = db.session.execute(
+        select(Comment.email_hash, Comment.ip_hash).where(*same_text).limit(50)
+    ).all()
+    decoys = db.session.execute(
+        select(Decoy.ip_hash).where(Decoy.article_id == article_id,
+                                    Decoy.body_fingerprint == body_fingerprint,
+                                    Decoy.email_hash.in_(email_hashes),
+                                    Decoy.withdrawn.is_(False)).limit(50)
+    ).all()
+    mine = [ip for email, ip in rows if email in email_hashes] + [ip for (ip,) in decoys]
+    if any(ip is not None and ip in ip_hashes for ip in mine):
+        return "duplicate"
+    if mine:
+        return "decoy"
+    return "copy" if rows else None
+
+
+def _decoy(article: Article, sub: Submission, hashes: tuple[str, str | None, str],
+           now: dt.datetime) -> tuple[Comment, str]:
+    """Answer a repeat from another client as a held comment and store none: its id is drawn
+    as a comment's would be, its edit token edits and withdraws as a real one does."""
+    email_hash, ip_hash, body_fingerprint = hashes
+    if db.session.get_bind().dialect.name == "postgresql":
+        cid = db.session.scalar(select(func.nextval(func.pg_get_serial_sequence("comments", "id"))))
+    else:  # SQLite (development): the next rowid, not yet taken by a decoy either
+        cid = 1 + max(db.session.scalar(select(func.max(Comment.id))) or 0,
+                      db.session.scalar(select(func.max(Decoy.id))) or 0)
+    k = keys()
+    edit_token = secrets.token_urlsafe(32)
+    decoy = Decoy(id=cid, article_id=article.id, email_hash=email_hash, ip_hash=ip_hash,
+                  body_fingerprint=body_fingerprint, edit_token_hash=k.token_hash(edit_token),
+                  parent_id=sub.parent_id, author_name=sub.name, author_url=sub.url,
+                  avatar_key=k.avatar_key(sub.email), created_at=now)
+    db.session.add(decoy)
+    db.session.commit()
+    return shadow(decoy, sub.body), edit_token
+
+
+def shadow(decoy: Decoy, body: str, edited_at: dt.datetime | None = None) -> Comment:
+    """A pending comment to answer with, never added to the session."""
+    return Comment(id=decoy.id, article_id=decoy.article_id, parent_id=decoy.parent_id,
+                   status="pending", author_name=decoy.author_name, author_url=decoy.author_url,
+                   avatar_key=decoy.avatar_key, body=body, body_html=render_body(body),
+                   created_at=decoy.created_at, edited_at=edited_at)
 
 
 def decide_status(site: Site, verdict: Verdict, email_hashes: list[str], name: str) -> str:
@@ -161,7 +210,8 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
     :raises NotFound: unknown site or parent.
     :raises CommentsClosed: the article no longer takes comments.
     :raises TooFast: the same address or IP posted within FLOOD_SECONDS.
-    :raises Duplicate: the same person already posted the same text here.
+    :raises Duplicate: the same person already sent the same text here from this client (from
+        another client the answer is a held comment's and nothing is stored; see `_repeat`).
     """
     site = sites.get(site_key)
     article = _get_or_create_article(site, article_key)
@@ -182,12 +232,18 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
     _one_poster_at_a_time(site, email_hash, ip_hash)
     _check_flood(email_hashes, ip_hashes, now)
     body_fingerprint = fingerprint(sub.body)
-    _check_duplicate(article.id, email_hashes, body_fingerprint)
+    repeat = _repeat(article.id, email_hashes, ip_hashes, body_fingerprint)
+    if repeat == "duplicate":
+        raise Duplicate()
+    if repeat == "decoy":
+        return _decoy(article, sub, (email_hash, ip_hash, body_fingerprint), now)
     ctx = Context(site=site, email_hash=email_hash, ip_prefix=prefix, ip_hash=ip_hash,
                   user_agent=client.user_agent, extra={"ip": client.ip, "article": article_key,
                                                        "email_hashes": email_hashes})
     verdict = score_submission(sub, ctx)
     status = decide_status(site, verdict, email_hashes, sub.name)
+    if repeat == "copy" and status == "approved":
+        status = "pending"  # another address's exact words: a moderator looks first
     edit_token = secrets.token_urlsafe(32)
     comment = Comment(
         article_id=article.id,
