@@ -61,7 +61,7 @@ def test_concurrent_posts_from_one_ip_store_one_over_gunicorn(
            "COMMENTSVC_FLOOD_SECONDS": "15", "COMMENTSVC_SUBMIT_RATE_LIMIT": "1000 per minute"}
     commentsvc(env, "db", "upgrade")
     commentsvc(env, "site", "add", "demo", "--origin", "https://blog.example")
-    with gunicorn(env, workers=8) as server:
+    with gunicorn(env, workers=6) as server:
         barrier = threading.Barrier(N)
 
         def send(i: int) -> int:
