@@ -242,8 +242,11 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
                                                        "email_hashes": email_hashes})
     verdict = score_submission(sub, ctx)
     status = decide_status(site, verdict, email_hashes, sub.name)
-    if repeat == "copy" and status == "approved":
-        status = "pending"  # another address's exact words: a moderator looks first
+    reasons = list(verdict.reasons)
+    if repeat == "copy":
+        reasons.append("repeats the text of another comment here")
+        if status == "approved":
+            status = "pending"  # another address's exact words: a moderator looks first
     edit_token = secrets.token_urlsafe(32)
     comment = Comment(
         article_id=article.id,
@@ -261,7 +264,7 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
         body_html=render_body(sub.body),
         body_fingerprint=body_fingerprint,
         spam_score=verdict.score,
-        spam_reasons=verdict.reasons,
+        spam_reasons=reasons,
         edit_token_hash=k.token_hash(edit_token),
         created_at=now,
     )
@@ -273,7 +276,7 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
         raise Duplicate() from None
     db.session.add(
         ModerationEvent(comment_id=comment.id, actor="author", action="submit",
-                        to_status=status, reason=", ".join(verdict.reasons) or None)
+                        to_status=status, reason=", ".join(reasons) or None)
     )
     if status == "approved":
         bump_article(article.id, +1)
