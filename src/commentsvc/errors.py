@@ -221,7 +221,9 @@ def page_headers(policy: str) -> dict[str, str]:
     """Headers of every HTML error page: CSP (frame-ancestors names who may frame it; browsers
     then ignore X-Frame-Options, which older ones read as same-origin only), no sniffing."""
     return {"Content-Security-Policy": policy, "X-Frame-Options": "SAMEORIGIN",
-            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+            "X-Content-Type-Options": "nosniff",
+            # not no-referrer: the page's form posts again, and needs its Origin sent
+            "Referrer-Policy": "strict-origin-when-cross-origin"}
 
 
 class _Handlers:
