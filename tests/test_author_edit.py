@@ -120,7 +120,7 @@ def test_withdraw_hides_the_comment_and_frees_its_text(actions, app):
     assert ("author", "withdraw", "approved", "deleted") in _events(app, posted["id"])
     assert actions.post().status_code == 201  # the same text may be posted again
     again = _delete(actions.client, posted["id"], posted["edit_token"])
-    assert again.status_code == 404
+    assert again.status_code == 403
 
 
 def test_withdrawing_a_pending_comment_leaves_the_count(actions, app):
@@ -147,15 +147,15 @@ def test_another_comments_token_does_not_work(actions):
 
 
 @pytest.mark.parametrize("cid", ["999999", "2147483647", "99999999999999999999", "0"])
-def test_unknown_comment_is_404(actions, cid):
+def test_unknown_comment_is_the_same_403(actions, cid):
     actions.site("demo")
     response = actions.client.delete(f"/api/v1/comments/{cid}", headers={"X-Edit-Token": "x"})
-    assert response.status_code == 404
-    assert response.json["error"] == "not_found"
+    assert response.status_code == 403
+    assert response.json["error"] == "invalid_edit_token"
 
 
 @pytest.mark.parametrize("method", ["patch", "delete"])
-def test_after_the_window_the_author_gets_edit_window_closed(actions, app, method):
+def test_after_the_window_the_author_gets_the_same_403(actions, app, method):
     posted = _submit(actions, "none")
     created = dt.datetime.fromisoformat(posted["comment"]["created_at"].replace("Z", "+00:00"))
     window = app.config["EDIT_WINDOW_SECONDS"]
@@ -166,7 +166,7 @@ def test_after_the_window_the_author_gets_edit_window_closed(actions, app, metho
         response = (_patch if method == "patch" else _delete)(
             actions.client, posted["id"], posted["edit_token"])
     assert response.status_code == 403
-    assert response.json["error"] == "edit_window_closed"
+    assert response.json["error"] == "invalid_edit_token"
     assert actions.thread().json["comments"][0]["body_html"] == "<p>In time</p>"
 
 

@@ -64,7 +64,8 @@ def test_embed_page_renders_the_thread_and_the_leave_a_reply_form(actions, clien
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "First!" in html and "Held back" not in html and "ana@example.org" not in html
-    link = '<a href="https://ana.example" rel="nofollow ugc noopener" target="_blank">Ana</a>'
+    link = ('<a href="https://ana.example" rel="nofollow ugc noopener" target="_blank">'
+            '<bdi>Ana</bdi></a>')
     assert link in html
     for text in ("Leave a Reply",
                  '<label for="commentsvc-body">Comment <span class="commentsvc-required">*</span>',

@@ -58,7 +58,7 @@ def test_review_page_404_403_400_and_413_render_the_same_error_page(review):
                       data={"status": "gone", "csrf_token": csrf})
     # A refusal by werkzeug itself (not an ApiError) used to render the comment-form error page.
     too_big = client.post("/moderate/logout", data={"csrf_token": csrf, "pad": "x" * 70_000})
-    assert _is_review_error_page(missing, 404)
+    assert _is_review_error_page(missing, 403)  # site-scoped: missing answers like out of reach
     assert _is_review_error_page(forged, 403)
     assert _is_review_error_page(bad, 400) and "status must be one of" in bad.text
     assert _is_review_error_page(too_big, 413)
@@ -70,7 +70,7 @@ def test_review_page_errors_answer_fetch_with_the_json_shape(review):
     wants = {"Accept": "application/json", "X-CSRF-Token": csrf}
     missing = client.post("/moderate/comments/999999/status", data={"status": "approved"},
                           headers=wants)
-    assert missing.status_code == 404 and missing.json["error"] == "not_found"
+    assert missing.status_code == 403 and missing.json["error"] == "forbidden"
     too_big = client.post("/moderate/logout", data={"pad": "x" * 70_000}, headers=wants)
     assert too_big.status_code == 413 and too_big.json["error"] == "payload_too_large"
 

@@ -162,7 +162,7 @@ def test_bulk_respects_the_moderators_sites(actions, mod, client):
     theirs = actions.post(site="other").json["id"]
     assert bulk(client, mod, [mine, theirs], "spam").status_code == 403
     assert actions.queue(mod).json["items"][0]["status"] == "pending"
-    assert bulk(client, mod, [mine, 999999], "spam").status_code == 404
+    assert bulk(client, mod, [mine, 999999], "spam").status_code == 403  # no existence oracle
 
 
 
@@ -196,7 +196,7 @@ def test_delete_erases_the_comment_and_keeps_its_replies(app, actions, mod, clie
     assert thread.headers["ETag"] != etag and thread.json["count"] == 2
     [top] = thread.json["comments"]
     assert top["id"] == root and [r["id"] for r in top["replies"]] == [leaf]
-    assert client.get(f"/api/v1/moderation/comments/{middle}", headers=auth(mod)).status_code == 404
+    assert client.get(f"/api/v1/moderation/comments/{middle}", headers=auth(mod)).status_code == 403
     with app.app_context():
         assert db.session.get(Comment, middle) is None
         assert db.session.get(Comment, leaf).parent_id == root
@@ -207,11 +207,11 @@ def test_delete_erases_the_comment_and_keeps_its_replies(app, actions, mod, clie
 
 
 
-def test_delete_is_scoped_and_404s(actions, mod, client):
+def test_delete_is_scoped_and_missing_is_the_same_403(actions, mod, client):
     theirs = actions.post(site="other").json["id"]
     url = f"/api/v1/moderation/comments/{theirs}"
     assert client.delete(url, headers=auth(mod)).status_code == 403
-    assert client.delete("/api/v1/moderation/comments/999999", headers=auth(mod)).status_code == 404
+    assert client.delete("/api/v1/moderation/comments/999999", headers=auth(mod)).status_code == 403
     assert client.delete(f"/api/v1/moderation/comments/{theirs}").status_code == 401
 
 

@@ -76,7 +76,7 @@ def test_unknown_status_and_comment(actions):
     token = actions.moderator("mod", "demo")
     cid = actions.post().json["id"]
     assert actions.moderate(token, cid, status="glorious").status_code == 400
-    assert actions.moderate(token, 999999, status="approved").status_code == 404
+    assert actions.moderate(token, 999999, status="approved").status_code == 403
     assert actions.queue(token, status="glorious").status_code == 400
 
 

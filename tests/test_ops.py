@@ -135,7 +135,7 @@ def test_a_refused_moderation_change_is_not_counted(client, actions):
     posted = actions.post(body="Will stay pending")
     before = client.get("/metrics").text
     assert actions.moderate(token, posted.json["id"], status="published").status_code == 400
-    assert actions.moderate(token, posted.json["id"] + 1, status="approved").status_code == 404
+    assert actions.moderate(token, posted.json["id"] + 1, status="approved").status_code == 403
     after = client.get("/metrics").text
     assert re.findall(r"^commentsvc_moderation_actions_total.*$", after, re.M) == \
         re.findall(r"^commentsvc_moderation_actions_total.*$", before, re.M)

@@ -81,7 +81,8 @@ def test_a_held_finding_holds_even_where_comments_publish_at_once(app, actions, 
     verdict = Verdict(score=0.6, reasons=["too many links"], spam=False, hold=True)
     with app.app_context():
         site = db.session.scalar(select(Site).where(Site.key == "demo"))
-        assert decide_status(site, verdict, keys().email_hashes("ana@example.org")) == expected
+        assert decide_status(site, verdict, keys().email_hashes("ana@example.org"),
+                             "Ana") == expected
 
 
 def set_close_after(app, days: int | None) -> None:

@@ -155,7 +155,7 @@ def test_other_sites_are_out_of_reach(actions, client, mod):
     csrf = login(client, mod)
     for url in (f"/moderate/comments/{theirs}/status", f"/moderate/comments/{theirs}/reveal"):
         response = client.post(url, data={"status": "approved", "csrf_token": csrf})
-        assert response.status_code == 403 and b"You do not moderate this site" in response.data
+        assert response.status_code == 403 and b"You may not act on this comment" in response.data
     assert client.get("/moderate/?site=other").status_code == 403
 
 

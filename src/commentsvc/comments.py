@@ -18,14 +18,23 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import bans, notify, sites, subscriptions, versions
 from .cache import caches
 from .errors import CommentsClosed, Duplicate, NotFound, TooFast, ValidationFailed
 from .extensions import db
-from .models import Article, Comment, ModerationEvent, Site, comments_open, quiet_action, utcnow
+from .models import (
+    Article,
+    Comment,
+    Decoy,
+    ModerationEvent,
+    Site,
+    comments_open,
+    quiet_action,
+    utcnow,
+)
 from .notify import reader
 from .privacy import Keys, ip_prefix, keys
 from .render import render_body
@@ -93,17 +102,45 @@ def mark_approved(comment: Comment, site: Site, held: bool) -> None:
     reader.queue_approved(comment, site, held)
 
 
-def _check_flood(email_hash: str, ip_hash: str | None, now: dt.datetime) -> None:
+def _one_poster_at_a_time(site: Site, *hashes: str | None) -> None:
+    """Serialise submissions of one address or IP until this transaction ends, so the flood
+    and duplicate checks below see every earlier submission (check-then-insert is atomic).
+
+    PostgreSQL: a transaction-level advisory lock per address and per IP, taken in one order
+    (no deadlock). SQLite: the database's write lock, taken now by a no-op write (SQLite has
+    one writer; reads before it ran outside a transaction, so this one sees the latest data).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        for lock_id in sorted({_lock_id(h) for h in hashes if h}):
+            db.session.execute(select(func.pg_advisory_xact_lock(lock_id)))
+    else:
+        db.session.execute(update(Site).where(Site.id == site.id).values(id=Site.id))
+
+
+def _lock_id(value: str) -> int:
+    """A signed 64-bit advisory lock id for a poster's hash."""
+    digest = hashlib.sha256(b"commentsvc flood " + value.encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _check_flood(email_hashes: list[str], ip_hashes: list[str], now: dt.datetime) -> None:
+    """TooFast when this address or IP (hashed under any current or fallback key) posted within
+    FLOOD_SECONDS."""
     seconds = int(current_app.config["FLOOD_SECONDS"])
     if seconds <= 0:
         return
     since = now - dt.timedelta(seconds=seconds)
-    same_person = Comment.email_hash == email_hash
-    if ip_hash:
-        same_person = same_person | (Comment.ip_hash == ip_hash)
+    same_person = or_(Comment.email_hash.in_(email_hashes), Comment.ip_hash.in_(ip_hashes or [""]))
     last = db.session.scalar(
         select(func.max(Comment.created_at)).where(same_person, Comment.created_at > since)
     )
+    decoy = db.session.scalar(
+        select(func.max(Decoy.created_at)).where(
+            or_(Decoy.email_hash.in_(email_hashes), Decoy.ip_hash.in_(ip_hashes or [""])),
+            Decoy.created_at > since)
+    )
+    if decoy is not None and (last is None or decoy > last):
+        last = decoy
     if last is not None:
         if last.tzinfo is None:
             last = last.replace(tzinfo=dt.UTC)
@@ -111,8 +148,66 @@ def _check_flood(email_hash: str, ip_hash: str | None, now: dt.datetime) -> None
         raise TooFast(max(1, wait))
 
 
-def decide_status(site: Site, verdict: Verdict, email_hashes: list[str]) -> str:
-    """The status of a new comment under the site's moderation mode."""
+def _repeat(article_id: int, email_hashes: list[str], ip_hashes: list[str],
+            body_fingerprint: str) -> str | None:
+    """Whether this text was sent here before: "duplicate" (the same address from the same
+    client: a double submit), "decoy" (the same address from another client: answered as held,
+    stored never, so the duplicate rule is no oracle of who wrote what), "copy" (another
+    address's text: held for a moderator, so a right and a wrong guess look alike), or None."""
+    same_text = Comment.article_id == article_id, Comment.body_fingerprint == body_fingerprint
+    rows = db.session.execute(
+        select(Comment.email_hash, Comment.ip_hash).where(*same_text).limit(50)
+    ).all()
+    decoys = db.session.execute(
+        select(Decoy.ip_hash).where(Decoy.article_id == article_id,
+                                    Decoy.body_fingerprint == body_fingerprint,
+                                    Decoy.email_hash.in_(email_hashes),
+                                    Decoy.withdrawn.is_(False)).limit(50)
+    ).all()
+    mine = [ip for email, ip in rows if email in email_hashes] + [ip for (ip,) in decoys]
+    if any(ip is not None and ip in ip_hashes for ip in mine):
+        return "duplicate"
+    if mine:
+        return "decoy"
+    return "copy" if rows else None
+
+
+def _decoy(article: Article, sub: Submission, hashes: tuple[str, str | None, str],
+           now: dt.datetime) -> tuple[Comment, str]:
+    """Answer a repeat from another client as a held comment and store none: its id is drawn
+    as a comment's would be, its edit token edits and withdraws as a real one does."""
+    email_hash, ip_hash, body_fingerprint = hashes
+    if db.session.get_bind().dialect.name == "postgresql":
+        cid = db.session.scalar(select(func.nextval(func.pg_get_serial_sequence("comments", "id"))))
+    else:  # SQLite (development): the next rowid, not yet taken by a decoy either
+        cid = 1 + max(db.session.scalar(select(func.max(Comment.id))) or 0,
+                      db.session.scalar(select(func.max(Decoy.id))) or 0)
+    k = keys()
+    edit_token = secrets.token_urlsafe(32)
+    decoy = Decoy(id=cid, article_id=article.id, email_hash=email_hash, ip_hash=ip_hash,
+                  body_fingerprint=body_fingerprint, edit_token_hash=k.token_hash(edit_token),
+                  parent_id=sub.parent_id, author_name=sub.name, author_url=sub.url,
+                  avatar_key=k.avatar_key(sub.email, article.site.key), created_at=now)
+    db.session.add(decoy)
+    db.session.commit()
+    return shadow(decoy, sub.body), edit_token
+
+
+def shadow(decoy: Decoy, body: str, edited_at: dt.datetime | None = None) -> Comment:
+    """A pending comment to answer with, never added to the session."""
+    return Comment(id=decoy.id, article_id=decoy.article_id, parent_id=decoy.parent_id,
+                   status="pending", author_name=decoy.author_name, author_url=decoy.author_url,
+                   avatar_key=decoy.avatar_key, body=body, body_html=render_body(body),
+                   created_at=decoy.created_at, edited_at=edited_at)
+
+
+def decide_status(site: Site, verdict: Verdict, email_hashes: list[str], name: str) -> str:
+    """The status of a new comment under the site's moderation mode.
+
+    `first-time` trusts an author, as WordPress does, only when the same name *and* address
+    (under any current or fallback key) already have an approved comment on this site: a known
+    address under a new name ("Site Editor (official)") waits for a moderator.
+    """
     if verdict.spam:
         return "spam"
     if verdict.flagged or site.moderation == "all":
@@ -125,6 +220,7 @@ def decide_status(site: Site, verdict: Verdict, email_hashes: list[str]) -> str:
         .where(
             Article.site_id == site.id,
             Comment.email_hash.in_(email_hashes),
+            Comment.author_name == name,
             Comment.status == "approved",
         )
         .limit(1)
@@ -138,7 +234,8 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
     :raises NotFound: unknown site or parent.
     :raises CommentsClosed: the article no longer takes comments.
     :raises TooFast: the same address or IP posted within FLOOD_SECONDS.
-    :raises Duplicate: the same person already posted the same text here.
+    :raises Duplicate: the same person already sent the same text here from this client (from
+        another client the answer is a held comment's and nothing is stored; see `_repeat`).
     """
     site = sites.get(site_key)
     article = _get_or_create_article(site, article_key)
@@ -153,19 +250,32 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
     _remember_context(site, article, sub)
     k: Keys = keys()
     email_hash = k.email_hash(sub.email)
+    email_hashes = k.email_hashes(sub.email)
     prefix = ip_prefix(client.ip)
     ip_hash = k.ip_hash(client.ip) if client.ip else None
     ban = bans.matching(site, sub.email, client.ip)  # before the spam pipeline
     if ban is not None and ban.mode == "reject":
         raise bans.Banned()
-    _check_flood(email_hash, ip_hash, now)
+    ip_hashes = k.ip_hashes(client.ip) if client.ip else []
+    _one_poster_at_a_time(site, email_hash, ip_hash)
+    _check_flood(email_hashes, ip_hashes, now)
+    body_fingerprint = fingerprint(sub.body)
+    repeat = _repeat(article.id, email_hashes, ip_hashes, body_fingerprint)
+    if repeat == "duplicate":
+        raise Duplicate()
+    if repeat == "decoy":
+        return _decoy(article, sub, (email_hash, ip_hash, body_fingerprint), now)
     ctx = Context(site=site, email_hash=email_hash, ip_prefix=prefix, ip_hash=ip_hash,
                   user_agent=client.user_agent, extra={"ip": client.ip, "article": article_key,
-                                                       "email_hashes": k.email_hashes(sub.email)})
+                                                       "email_hashes": email_hashes})
     verdict = (Verdict(score=1.0, reasons=["ban"], spam=True, hold=True) if ban is not None
                else score_submission(sub, ctx))
-    status = decide_status(site, verdict, k.email_hashes(sub.email))
+    status = decide_status(site, verdict, email_hashes, sub.name)
     reasons = list(verdict.reasons)
+    if repeat == "copy":
+        reasons.append("repeats the text of another comment here")
+        if status == "approved":
+            status = "pending"  # another address's exact words: a moderator looks first
     if status == "approved" and quiet_action(site, now) == "hold":
         status = "pending"  # nobody moderates now: every comment waits (issue 17)
         reasons.append("quiet hours")
@@ -184,9 +294,9 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
         user_agent=(client.user_agent or "")[:200] or None,
         body=sub.body,
         body_html=render_body(sub.body),
-        body_fingerprint=fingerprint(sub.body),
+        body_fingerprint=body_fingerprint,
         spam_score=verdict.score,
-        spam_reasons=verdict.reasons,
+        spam_reasons=reasons,
         edit_token_hash=k.token_hash(edit_token),
         created_at=now,
     )

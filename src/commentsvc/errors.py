@@ -97,12 +97,14 @@ class Forbidden(ApiError):
     status, code, message = 403, "forbidden", "You may not do this here."
 
 
+class OutOfReach(Forbidden):
+    """A comment id outside a site-scoped moderator's sites, whether or not it exists."""
+
+    message = "You may not act on this comment."
+
+
 class CommentsClosed(ApiError):
     status, code, message = 403, "comments_closed", "Comments are closed on this article."
-
-
-class EditWindowClosed(ApiError):
-    status, code, message = 403, "edit_window_closed", "This comment can no longer be changed."
 
 
 class NotFound(ApiError):
@@ -208,12 +210,33 @@ def wants_html() -> bool:
     )
 
 
+# An error page holds nothing active: no script, its own inline styles, forms posting back here.
+def page_policy(ancestors: t.Sequence[str] = ()) -> str:
+    """The CSP of an HTML error page, framed by this service and the given origins."""
+    framers = " ".join(["'self'", *ancestors])
+    return ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'; "
+            f"form-action 'self'; base-uri 'none'; frame-ancestors {framers}")
+
+
+def page_headers(policy: str) -> dict[str, str]:
+    """Headers of every HTML error page: CSP (frame-ancestors names who may frame it; browsers
+    then ignore X-Frame-Options, which older ones read as same-origin only), no sniffing."""
+    return {"Content-Security-Policy": policy, "X-Frame-Options": "SAMEORIGIN",
+            "X-Content-Type-Options": "nosniff",
+            # not no-referrer: the page's form posts again, and needs its Origin sent
+            "Referrer-Policy": "strict-origin-when-cross-origin"}
+
+
 class _Handlers:
     """The one handler family; `read_form` gives back a refused form post's typed values
-    when the refusal came before the view read them (the rate limiter, a body too large)."""
+    when the refusal came before the view read them (the rate limiter, a body too large);
+    `page_policy` is the CSP of an HTML error page for this request (a form post from the
+    no-JavaScript page is answered inside the site's iframe, so the site may frame it)."""
 
-    def __init__(self, read_form: t.Callable[[t.Any], FormPost | None]) -> None:
+    def __init__(self, read_form: t.Callable[[t.Any], FormPost | None],
+                 page_policy: t.Callable[[], str]) -> None:
         self.read_form = read_form
+        self.page_policy = page_policy
 
     def answer(self, e: ApiError) -> Response:
         message, fields = i18n.translate_answer(e.message, e.fields)  # Accept-Language; codes stay
@@ -229,6 +252,7 @@ class _Handlers:
                 **(pages.context() if pages.context else {}), **e.page_context(),
             )
             response = Response(html, status=e.status, mimetype="text/html")
+            response.headers.update(page_headers(self.page_policy()))
         else:
             body: dict[str, t.Any] = {"error": e.code, "message": message}
             if fields:
@@ -271,10 +295,11 @@ class _Handlers:
 
 
 def register_error_handlers(
-    app: Flask, read_form: t.Callable[[t.Any], FormPost | None] = lambda request: None
+    app: Flask, read_form: t.Callable[[t.Any], FormPost | None] = lambda request: None,
+    page_policy: t.Callable[[], str] = page_policy,
 ) -> None:
     """One handler family for every blueprint (see `error_pages` for a blueprint's page)."""
-    handlers = _Handlers(read_form)
+    handlers = _Handlers(read_form, page_policy)
     app.register_error_handler(ApiError, handlers.api_error)
     app.register_error_handler(HTTPException, handlers.http_exception)
     app.register_error_handler(Exception, handlers.unexpected)
@@ -287,6 +312,8 @@ class OriginNotAllowed(ApiError):
 
 
 class BadEditToken(ApiError):
+    """A wrong token, a closed edit window, an unknown or withdrawn id: one answer for all."""
+
     status, code, message = 403, "invalid_edit_token", (
-        "The edit token is missing or does not match this comment."
+        "This comment cannot be changed with this edit token (or no longer can be)."
     )

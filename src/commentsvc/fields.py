@@ -1,6 +1,7 @@
 """Field checks every layer shares: text, addresses, statuses, article keys. Low and plain.
 
     clean_text(value, multiline=True)     # NFC, trimmed; ValueError("contains a NUL character")
+    check_name("Ana")                     # the name, or ValueError (bidi controls, invisible-only)
     check_url("https://ana.example/")     # the URL, or ValueError
     check_email("Ana@Example.ORG")        # email-validator's normal form, or ValueError
     normalize_email(" ana@x.org ")        # lenient: the normal form, or the address as given
@@ -51,6 +52,35 @@ def clean_text(value: t.Any, *, multiline: bool = False) -> str:
         if ch not in allowed and unicodedata.category(ch) == "Cc":
             raise ValueError("contains control characters")
     return value.strip()
+
+
+# Characters that reorder text around them (bidi embeddings, overrides, isolates, marks):
+# in a name they can turn the page's own words around ("Cancel reply"). Line and paragraph
+# separators break lines where none may be; tag characters are invisible.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                          "\u2066\u2067\u2068\u2069")
+LINE_BREAKS = frozenset("\u2028\u2029")
+# Shown as nothing though not formatting characters: Hangul fillers, the blank braille cell.
+BLANKS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e\u034f")
+
+
+def check_name(value: str) -> str:
+    """A display name people can see: no bidi controls, line separators or tag characters,
+    and not made only of invisible characters (U+200B, U+FEFF, U+3164, U+2800, U+00AD, ...).
+
+    :raises ValueError: with the reason.
+    """
+    if any(ch in BIDI_CONTROLS for ch in value):
+        raise ValueError("must not contain text direction controls")
+    if any(ch in LINE_BREAKS for ch in value):
+        raise ValueError("must not contain line or paragraph separators")
+    if any("\U000e0000" <= ch <= "\U000e007f" for ch in value):
+        raise ValueError("must not contain invisible tag characters")
+    if value and all(ch in BLANKS or ch.isspace()
+                     or unicodedata.category(ch) in ("Cf", "Mn", "Me", "Zs", "Co", "Cn")
+                     for ch in value):
+        raise ValueError("must contain visible characters")
+    return value
 
 
 def shown(value: str) -> str:

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from . import bans, flags, notify, review_sessions, sites, staff
 from .comments import article_for, bump_article, fingerprint, mark_approved
-from .errors import BadRequest, Duplicate, Forbidden, InvalidTransition, NotFound
+from .errors import BadRequest, Duplicate, InvalidTransition, NotFound, OutOfReach
 from .extensions import db
 from .fields import BULK_MAX as BULK_MAX
 from .fields import REASON_MAX, Status, check_email
@@ -167,14 +167,15 @@ def list_queue(moderator: Moderator, status: Status | None, site_key: str | None
 def get_comment(moderator: Moderator, comment_id: int, lock: bool = False) -> Comment:
     """The comment; with `lock`, row-locked on PostgreSQL so two moderators cannot double-count it.
 
-    :raises NotFound: no such comment. :raises Forbidden: not the moderator's site.
+    :raises NotFound: no such comment (admins). :raises Forbidden: a site-scoped moderator's
+        comment on another site, or one that does not exist (the same answer).
     """
     query = select(Comment).where(Comment.id == comment_id)
     comment = db.session.scalar(query.with_for_update() if lock else query)
-    if comment is None:
+    if comment is None and moderator.is_admin:
         raise NotFound("There is no such comment.")
-    if not sites.moderates(moderator, comment.article.site_id):
-        raise Forbidden("You do not moderate this site.")
+    if comment is None or not sites.moderates(moderator, comment.article.site_id):
+        raise OutOfReach()  # the same answer whether or not it exists: no existence oracle
     return comment
 
 
@@ -267,7 +268,8 @@ def bulk_status(moderator: Moderator, ids: list[int], to: Status,
                 reason: str | None = None) -> int:
     """Move many comments to one status, all or nothing; the number that changed.
 
-    :raises NotFound: an id names no comment. :raises Forbidden: one is on another site.
+    :raises NotFound: an id names no comment (admins). :raises Forbidden: one is on another
+        site, or (site-scoped moderators) names no comment.
     :raises InvalidTransition: one of them may not move to `to` (nothing is changed then).
     """
     wanted = sorted(set(ids))
@@ -275,10 +277,10 @@ def bulk_status(moderator: Moderator, ids: list[int], to: Status,
         select(Comment).where(Comment.id.in_(wanted)).order_by(Comment.id).with_for_update()
     ))
     missing = sorted(set(wanted) - {c.id for c in found})
-    if missing:
+    if missing and moderator.is_admin:
         raise NotFound(f"There is no comment {missing[0]}.")
-    if not all(sites.moderates(moderator, c.article.site_id) for c in found):
-        raise Forbidden("Some of these comments are on a site you do not moderate.")
+    if missing or not all(sites.moderates(moderator, c.article.site_id) for c in found):
+        raise OutOfReach()
     changed = 0
     try:
         for comment in found:

@@ -5,6 +5,7 @@
                                                     #   one per key, for rotation)
     k.avatar_key("ana@example.org", "blog")         # per site: unlinkable across sites
     k.ip_hash("203.0.113.77"); k.token_hash(token)  # keyed digests kept instead of the value
+    k.ip_hashes("203.0.113.77")                     # one per key, for matching after rotation
     cipher = k.encrypt("ana@example.org")           # Fernet (AES-CBC + HMAC), for moderators
     k.decrypt(cipher)                               # "ana@example.org" (None if unreadable)
     signer("form token").dumps([...])               # itsdangerous, signed with every key
@@ -81,6 +82,10 @@ class Keys:
 
     def ip_hash(self, ip: str) -> str:
         return _hmac(derive_key(self.secrets[0], PURPOSE_IP_HASH), ip)
+
+    def ip_hashes(self, ip: str) -> list[str]:
+        """Hashes of the IP under the current key and every fallback key (flood, duplicates)."""
+        return [_hmac(derive_key(s, PURPOSE_IP_HASH), ip) for s in self.secrets]
 
     def token_hash(self, token: str) -> str:
         """Hash of a bearer or edit token; the token itself is never stored."""

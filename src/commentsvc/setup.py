@@ -18,7 +18,7 @@ from .errors import register_error_handlers
 from .extensions import CookieSessionOnDemand, db, limiter, migrate
 from .fastpath import ThreadFastPath
 from .validation import typed_form_values
-from .views import register_blueprints
+from .views import embed, register_blueprints
 
 
 def configure(app: Flask, test_config: t.Mapping[str, t.Any] | None) -> None:
@@ -84,6 +84,7 @@ def register(app: Flask) -> None:
     logs.init_app(app)
     metrics.init_app(app)
     register_blueprints(app)
-    register_error_handlers(app, read_form=typed_form_values)
+    register_error_handlers(app, read_form=typed_form_values,
+                            page_policy=embed.error_page_policy)
     register_commands(app)
     app.wsgi_app = ThreadFastPath(app, app.wsgi_app)  # type: ignore[method-assign]

@@ -28,7 +28,7 @@ from .bodies import Body as Body
 from .bodies import read_body as read_body
 from .bodies import typed_form_values as typed_form_values
 from .errors import BadRequest, FormPost, ValidationFailed
-from .fields import BULK_MAX, REASON_MAX, check_article_key, check_status
+from .fields import BULK_MAX, REASON_MAX, check_article_key, check_name, check_status
 from .fields import Status as Status
 from .fields import check_email as check_email
 from .fields import check_url as check_url
@@ -92,6 +92,11 @@ def validate_submission(body: Body) -> Submission:
         except ValueError as e:
             fields[name] = str(e)
             values[name] = ""
+    if "name" not in fields and isinstance(data.get("name"), str):
+        try:
+            check_name(data["name"])  # as sent: trimming must not hide a separator
+        except ValueError as e:
+            fields["name"] = str(e)
     _length(fields, "name", values["name"], 1, NAME_MAX)
     _length(fields, "email", values["email"], 1, EMAIL_MAX)
     _length(fields, "url", values["url"], 0, URL_MAX)

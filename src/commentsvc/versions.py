@@ -3,7 +3,7 @@
     versions.ensure_listening(app)    # the read path calls it while the map is not live
     versions.note_article(article_id) # comments.bump_article: dropped here once it commits
 
-On PostgreSQL a trigger (migration 0002_perf) sends NOTIFY commentsvc_heads for every change
+On PostgreSQL a trigger (migration 0008_perf) sends NOTIFY commentsvc_heads for every change
 of a site or article, delivered when the writing transaction commits, from any worker, host or
 command. One thread per process and database holds its own psycopg connection, LISTENs,
 and drops the named heads from every app's `caches().versions` (cache.VersionMap). While that

@@ -15,7 +15,7 @@ import unicodedata
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from ..fields import check_email
+from ..fields import check_email, check_url
 from ..models import NAME_MAX, URL_MAX
 
 
@@ -28,19 +28,24 @@ def clean_name(value: str | None, default: str = "Anonymous", unescape: bool = T
     return text[:NAME_MAX] or default
 
 
-def clean_url(value: str | None) -> str | None:
-    """An http(s) URL with a host and at most URL_MAX characters; anything else is dropped."""
+def clean_url(value: str | None, limit: int = URL_MAX) -> str | None:
+    """An http(s) URL passing the submission rules (`fields.check_url`: a host, no user part,
+    no backslashes, no spaces) of at most `limit` characters; anything else is dropped."""
     text = (value or "").strip()
-    if not text or len(text) > URL_MAX or any(ch.isspace() for ch in text):
+    if not text or len(text) > limit:
         return None
     try:
-        parts = urlsplit(text)
-        host = parts.hostname
+        return check_url(text)
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return None
-    return text
+
+
+ARTICLE_URL_MAX = 2000  # the articles.url column
+
+
+def clean_article_url(value: str | None) -> str | None:
+    """A post's link as the feed's href may hold it: http(s) only, else None."""
+    return clean_url(value, ARTICLE_URL_MAX)
 
 
 @functools.lru_cache(maxsize=4096)  # commenters come back: validate each address once

@@ -23,11 +23,16 @@ from .. import sites
 from ..comments import fingerprint
 from ..errors import NotFound
 from ..extensions import db
-from ..models import ARTICLE_KEY_MAX, Article, Comment, ModerationEvent, Site
+from ..fields import check_article_key
+from ..models import BODY_MAX, Article, Comment, ModerationEvent, Site
 from ..privacy import Keys, ip_prefix, keys
+from .clean import clean_article_url, clean_url
 
 BATCH = 500
 Ref = tuple[str, str]  # (scope, original id): how records of one file point at their parents
+
+
+PROBLEMS_SHOWN = 100  # reported lines printed at most
 
 
 class ImportFailed(Exception):
@@ -54,6 +59,7 @@ class Record:
     body: str  # the text a moderator reads and edits
     body_html: str  # already sanitised
     edited_at: dt.datetime | None = None
+    where: str = ""  # where in the file ("FILE: line 12"), for reports
 
 
 @dataclass
@@ -63,6 +69,7 @@ class Summary:
     orphans: int = 0  # replies whose parent is not in the file nor the database
     articles: int = 0
     dry_run: bool = False
+    problems: list[str] = field(default_factory=list)  # "where: what", each skip or drop reported
 
     def lines(self, site: str) -> list[str]:
         """The human summary printed at the end of an import."""
@@ -74,6 +81,9 @@ class Summary:
             out.append(f"skipped {total}: {reasons}")
         else:
             out.append("skipped 0")
+        out.extend(self.problems[:PROBLEMS_SHOWN])
+        if len(self.problems) > PROBLEMS_SHOWN:
+            out.append(f"... and {len(self.problems) - PROBLEMS_SHOWN} more")
         if self.orphans:
             out.append(f"{self.orphans} replies kept as top-level comments: parent not found")
         if self.dry_run:
@@ -160,11 +170,36 @@ class Store:
                                               k.avatar_key(email, self.site.key))
         return found
 
+    def report(self, rec: Record, what: str) -> None:
+        where = rec.where or f"{rec.source} comment {rec.source_id}"
+        self.summary.problems.append(f"{where}: {what}")
+
+    def _passes(self, rec: Record) -> bool:
+        """The submission rules for imported fields: a bad article key or an overlong body is
+        reported and skipped; a link or author URL that is not plain http(s) is reported and
+        dropped (a `javascript:` link must never become the feed's href)."""
+        try:
+            check_article_key(rec.article_key)
+        except ValueError as e:
+            self.skip("article key empty, too long or with control characters")
+            self.report(rec, f"article key {e}; skipped")
+            return False
+        if len(rec.body) > BODY_MAX:
+            self.skip(f"body over {BODY_MAX} characters")
+            self.report(rec, f"body of {len(rec.body)} characters (at most {BODY_MAX}); skipped")
+            return False
+        if rec.article_url and clean_article_url(rec.article_url) is None:
+            self.report(rec, "article link is not an http(s) address; dropped")
+            rec.article_url = None
+        if rec.url and clean_url(rec.url) is None:
+            self.report(rec, "author URL is not a plain http(s) address; dropped")
+            rec.url = None
+        return True
+
     def add(self, rec: Record) -> None:
         """Store one record, unless the same source comment is already there."""
         rec.source_id = rec.source_id[:200]  # the column's width, so re-imports still match
-        if not rec.article_key or len(rec.article_key) > ARTICLE_KEY_MAX:
-            self.skip("article key empty or too long")
+        if not self._passes(rec):
             return
         if rec.ref in self.by_ref:
             self.skip("same id twice in the file")
@@ -244,6 +279,7 @@ class Store:
                     continue
                 links.append({"id": cid,
                               "parent_id": target if isinstance(target, int) else target.id})
+            _refuse_cycles({link["id"]: link["parent_id"] for link in links})
             if links:
                 db.session.execute(update(Comment), links)
             for article in self.touched.values():
@@ -265,6 +301,19 @@ class Store:
             raise
         return self.summary
 
+
+
+def _refuse_cycles(parents: dict[int, int]) -> None:
+    """:raises ImportFailed: when replies of the file are each other's parents (a cycle)."""
+    for start in parents:
+        seen = {start}
+        node = parents.get(start)
+        while node is not None:
+            if node in seen:
+                raise ImportFailed("replies form a parent cycle (a comment is its own ancestor); "
+                                   "nothing was imported")
+            seen.add(node)
+            node = parents.get(node)
 
 
 def run(site_key: str, source: str, items: t.Iterable[Record | str],

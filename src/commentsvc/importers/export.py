@@ -142,6 +142,7 @@ def line_record(data: t.Any, where: str) -> Record | str:
         ip=None,
         body=body,
         body_html=safe,
+        where=where,
     )
 
 

@@ -211,6 +211,31 @@ class Comment(db.Model):  # type: ignore[name-defined]
     article: Mapped[Article] = relationship()
 
 
+class Decoy(db.Model):  # type: ignore[name-defined]
+    """The trace of a repeat answered like a held comment and never stored (issue 12 item 3):
+    someone else sent the exact text of an address's comment. No text or address; its
+    id is taken from the comments' sequence and its edit token works like a real one, so a
+    guesser cannot tell a right guess from a wrong one; it counts for flood and duplicates.
+    It holds only what its sender typed (name, url, parent) to answer an edit in full."""
+
+    __tablename__ = "decoys"
+    __table_args__ = (Index("ix_decoys_article", "article_id", "body_fingerprint"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    email_hash: Mapped[str] = mapped_column(String(64), index=True)
+    ip_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    body_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    edit_token_hash: Mapped[str] = mapped_column(String(64))
+    # What the sender typed, to answer an edit in the shape of a real one (never shown elsewhere)
+    parent_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    author_name: Mapped[str] = mapped_column(String(NAME_MAX))
+    author_url: Mapped[str | None] = mapped_column(String(URL_MAX), nullable=True)
+    avatar_key: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class Moderator(db.Model):  # type: ignore[name-defined]
     __tablename__ = "moderators"
 

@@ -43,7 +43,8 @@ class Context:
     ip_prefix: str | None
     ip_hash: str | None
     user_agent: str | None
-    extra: dict[str, t.Any] = field(default_factory=dict)  # "ip", "article", "email_hashes"
+    # "ip", "article", "email_hashes"; "edit": an author's edit (no form token to check)
+    extra: dict[str, t.Any] = field(default_factory=dict)
 
 
 Check = t.Callable[["Submission", Context], "Finding | None"]
@@ -59,6 +60,8 @@ def check_honeypot(sub: Submission, ctx: Context) -> Finding | None:
 def check_form_token(sub: Submission, ctx: Context) -> Finding | None:
     """The form token: too fast, too old, forged or replayed. A missing one is a soft signal."""
     config = current_app.config
+    if ctx.extra.get("edit"):
+        return None  # an author's edit carries the edit token, not a form token
     if not sub.form_token:
         score = float(config["FORM_TOKEN_MISSING_SCORE"])
         return Finding(score, "no form token") if score > 0 else None

@@ -313,9 +313,9 @@
     var author = c.author || {};
     var name;
     if (author.url && /^https?:\/\//i.test(author.url)) {
-      name = el("a", { href: author.url, rel: "nofollow ugc noopener", text: author.name });
+      name = el("a", { href: author.url, rel: "nofollow ugc noopener" }, [el("bdi", { text: author.name })]);
     } else {
-      name = el("span", { text: author.name });
+      name = el("span", {}, [el("bdi", { text: author.name })]);
     }
     var when = el("time", { datetime: c.created_at, text: w.date(c.created_at) });
     var content = el("div", { "class": "commentsvc-content", dir: "auto" });
@@ -329,7 +329,7 @@
       el("article", {}, [
         el("footer", { "class": "commentsvc-meta" }, [
           avatar(author.avatar),
-          el("b", { "class": "commentsvc-author" }, [el("bdi", {}, [name])]), " ",
+          el("b", { "class": "commentsvc-author" }, [name]), " ",
           c.staff ? el("span", { "class": "commentsvc-staff", text: "Staff" }) : null,
           c.pinned ? el("span", { "class": "commentsvc-pick", text: "Editors' pick" }) : null,
           el("a", { "class": "commentsvc-permalink", href: "#comment-" + c.id }, [when]),
@@ -454,7 +454,10 @@
   Widget.prototype.replyTo = function (c, li, button) {
     this.parentId = c.id;
     this.replyButton = button;
-    this.titleText.textContent = t("Reply to %(name)s", { name: c.author.name });
+    // The name isolated (<bdi>) inside the translated sentence, wherever the language puts it.
+    var around = t("Reply to %(name)s", { name: "\u0000" }).split("\u0000");
+    this.titleText.textContent = around[0];
+    this.titleText.append(el("bdi", { text: c.author.name }), around[1] || "");
     this.cancel.hidden = false;
     li.querySelector(":scope > article").after(this.respond);
     this.inputs.body.focus();

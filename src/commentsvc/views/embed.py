@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import i18n, serialize, sites, subscriptions, threads
-from ..errors import BadRequest, NotFound
-from ..i18n import gettext
+from ..errors import ApiError, BadRequest, NotFound, page_policy
 from ..models import ARTICLE_KEY_MAX
 from ..paging import link_number, parse_page_link
 from ..spam import formtoken
@@ -168,6 +168,19 @@ def frame_policy(origins: list[str]) -> str:
             f"base-uri 'none'; frame-ancestors {ancestors}")
 
 
+def error_page_policy() -> str:
+    """The CSP of an HTML error page: a form post from the no-JavaScript page is answered inside
+    the iframe, so the site the request names may frame it (and no one else)."""
+    key = (request.view_args or {}).get("site")
+    origins: list[str] = []
+    if isinstance(key, str):
+        try:
+            origins = [o for o in sites.get(key).origins if ORIGIN_RE.match(o)]
+        except (ApiError, SQLAlchemyError):  # unknown site, or the database is what failed
+            origins = []
+    return page_policy(origins)
+
+
 @bp.get("/embed/<site>/<article:article>")
 def page(site: str, article: str) -> t.Any:
     """The thread and the form rendered on the server: works with JavaScript off, in an iframe."""
@@ -189,7 +202,7 @@ def page(site: str, article: str) -> t.Any:
         page_url=request.base_url,
         return_to=request.base_url + "?posted=1",
         held=request.args.get("posted") is not None and found.head.site.moderation == "all",
-        notify_offered=subscriptions.offered(sites.get(site)), _=gettext,
+        notify_offered=subscriptions.offered(sites.get(site)),
     )
     return html, 200, {
         "Content-Type": "text/html; charset=utf-8",
