@@ -83,7 +83,7 @@ def test_the_report_form_speaks_the_widgets_language(browser, live_server, actio
         page.get_by_label("Hinweis für die Moderation (optional)").fill("Passt nicht")
         assert page.get_by_role("button", name="Abbrechen").is_visible()
         page.get_by_role("button", name="Meldung senden").click()
-        page.get_by_role("status").get_by_text("Ein Moderator wird sich diesen Kommentar").wait_for()
+        page.get_by_role("status").get_by_text("Ein Moderator wird sich diesen").wait_for()
     finally:
         context.close()
 
