@@ -70,6 +70,24 @@ def test_languages_follow_the_page_and_rtl_lays_out_right_to_left(browser, live_
         context.close()
 
 
+def test_the_report_form_speaks_the_widgets_language(browser, live_server, actions, site, host):
+    thread(actions, site, 1, name="Bo")
+    context = browser.new_context(locale="en-US")
+    try:
+        page = open_widget(context, host.page("/de", live_server.url, lang="de"))
+        page.get_by_role("button", name="Kommentar von Bo melden").click()
+        reason = page.get_by_label("Grund")
+        assert reason.locator("option").all_inner_texts() == [
+            "Spam", "Beleidigung oder Belästigung", "Anstößig", "Themenfremd", "Sonstiges"]
+        reason.select_option("off_topic")
+        page.get_by_label("Hinweis für die Moderation (optional)").fill("Passt nicht")
+        assert page.get_by_role("button", name="Abbrechen").is_visible()
+        page.get_by_role("button", name="Meldung senden").click()
+        page.get_by_role("status").get_by_text("Ein Moderator wird sich diesen").wait_for()
+    finally:
+        context.close()
+
+
 def test_a_site_overrides_single_strings(browser, live_server, site, host):
     context = browser.new_context()
     try:

@@ -293,3 +293,24 @@ def test_embed_page_is_framed_only_by_the_sites_origins(browser, live_server, ac
         assert heading.count() == 0
         assert refusals and "frame-ancestors" in refusals[0]
     context.close()
+
+
+def test_report_form_without_javascript_speaks_the_readers_language(actions, client):
+    actions.site("demo", ORIGIN, "http://localhost")
+    token = actions.moderator("mod", "demo")
+    first = approved(actions, token, name="Ana", body="Top")
+    html = client.get("/embed/demo/hello-world?lang=de").get_data(as_text=True)
+    assert (f'href="?report={first}&amp;lang=de#comment-{first}" '
+            'aria-label="Kommentar von Ana melden">Melden</a>') in html
+    html = client.get(f"/embed/demo/hello-world?report={first}&lang=de").get_data(as_text=True)
+    form = html[html.index('class="commentsvc-report-form"'):]
+    form = form[:form.index("</form>")]
+    for text in ("Grund", "Beleidigung oder Belästigung", "Themenfremd",
+                 "Hinweis für die Moderation", "Meldung senden", "Abbrechen"):
+        assert text in form, text
+    assert "Report" not in form and "Reason" not in form
+    return_to = re.search(r'name="return_to" value="([^"]*)"', form)[1]
+    posted = client.post(re.search(r'action="([^"]+)"', form)[1],
+                         data={"reason": "spam", "return_to": return_to})
+    assert posted.status_code == 303
+    assert posted.headers["Location"].endswith(f"/embed/demo/hello-world?lang=de#comment-{first}")

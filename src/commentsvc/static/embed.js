@@ -330,8 +330,8 @@
         el("footer", { "class": "commentsvc-meta" }, [
           avatar(author.avatar),
           el("b", { "class": "commentsvc-author" }, [name]), " ",
-          c.staff ? el("span", { "class": "commentsvc-staff", text: "Staff" }) : null,
-          c.pinned ? el("span", { "class": "commentsvc-pick", text: "Editors' pick" }) : null,
+          c.staff ? el("span", { "class": "commentsvc-staff", text: t("Staff") }) : null,
+          c.pinned ? el("span", { "class": "commentsvc-pick", text: t("Editors' pick") }) : null,
           el("a", { "class": "commentsvc-permalink", href: "#comment-" + c.id }, [when]),
           c.edited_at ? el("span", { "class": "commentsvc-edited", text: t("(edited)") }) : null,
         ]),
@@ -551,22 +551,25 @@
   };
 
   // "Report": a reason and an optional note, sent to POST /comments/{id}/flags.
-  var REASONS = [["spam", "Spam"], ["abuse", "Abuse or harassment"], ["offensive", "Offensive"],
-                 ["off_topic", "Off topic"], ["other", "Other"]];
+  // A function, not a list: the words are only known once the widget's language has loaded.
+  function reasons() {
+    return [["spam", t("Spam")], ["abuse", t("Abuse or harassment")], ["offensive", t("Offensive")],
+            ["off_topic", t("Off topic")], ["other", t("Other")]];
+  }
   Widget.prototype.addReport = function (c, actions) {
     var self = this;
-    var open = el("button", { type: "button", "class": "commentsvc-report", text: "Report",
-                              "aria-label": "Report the comment by " + (c.author || {}).name });
+    var open = el("button", { type: "button", "class": "commentsvc-report", text: t("Report"),
+                              "aria-label": t("Report the comment by %(name)s", { name: (c.author || {}).name }) });
     open.addEventListener("click", function () {
-      var reason = el("select", { name: "reason", "aria-label": "Reason" }, REASONS.map(function (r) {
+      var reason = el("select", { name: "reason", "aria-label": t("Reason") }, reasons().map(function (r) {
         return el("option", { value: r[0], text: r[1] });
       }));
       var note = el("textarea", { name: "note", rows: "2", maxlength: "500",
-                                  "aria-label": "Note for the moderators (optional)",
-                                  placeholder: "Note for the moderators (optional)" });
-      var cancel = el("button", { type: "button", text: "Cancel" });
+                                  "aria-label": t("Note for the moderators (optional)"),
+                                  placeholder: t("Note for the moderators (optional)") });
+      var cancel = el("button", { type: "button", text: t("Cancel") });
       var form = el("form", { "class": "commentsvc-report-form" }, [reason, note,
-        el("button", { type: "submit", text: "Send report" }), cancel]);
+        el("button", { type: "submit", text: t("Send report") }), cancel]);
       var close = function () { form.remove(); open.hidden = false; open.focus(); };
       cancel.addEventListener("click", close);
       form.addEventListener("submit", function (event) {
@@ -575,12 +578,12 @@
           .then(function (r) {
             if (r.status === 202) {
               form.replaceWith(el("p", { "class": "commentsvc-reported", role: "status",
-                                         text: "Thank you. A moderator will look at this comment." }));
+                                         text: t("Thank you. A moderator will look at this comment.") }));
               open.remove();
             } else {
-              self.notify((r.data && r.data.message) || "The report could not be sent.", true);
+              self.notify((r.data && r.data.message) || t("The report could not be sent."), true);
             }
-          }, function () { self.notify("The comment service could not be reached.", true); });
+          }, function () { self.notify(t("The comment service could not be reached. Please try again."), true); });
       });
       open.hidden = true;
       actions.after(form);
