@@ -76,7 +76,7 @@ def check_name(value: str) -> str:
         raise ValueError("must not contain line or paragraph separators")
     if any("\U000e0000" <= ch <= "\U000e007f" for ch in value):
         raise ValueError("must not contain invisible tag characters")
-    if value and all(ch in BLANKS or ch.isspace()
+    if value.strip() and all(ch in BLANKS or ch.isspace()
                      or unicodedata.category(ch) in ("Cf", "Mn", "Me", "Zs", "Co", "Cn")
                      for ch in value):
         raise ValueError("must contain visible characters")

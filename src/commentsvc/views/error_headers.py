@@ -13,23 +13,16 @@ may frame it: browsers with CSP follow frame-ancestors instead).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 
 from flask import Response, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..errors import style_hashes
 from ..sites import site_origins
 
-STYLE_BLOCK = re.compile(rb"<style(?:\s[^>]*)?>(.*?)</style>", re.IGNORECASE | re.DOTALL)
 NONE = "'none'"
 ORIGIN_RE = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
-
-
-def _style_hashes(html: bytes) -> list[str]:
-    return ["'sha256-" + base64.b64encode(hashlib.sha256(block).digest()).decode() + "'"
-            for block in STYLE_BLOCK.findall(html)]
 
 
 def _ancestors() -> list[str]:
@@ -52,7 +45,7 @@ def secure(response: Response) -> Response:
             or "Content-Security-Policy" in response.headers or response.is_streamed):
         return response
     ancestors = _ancestors()
-    styles = " ".join(_style_hashes(response.get_data())) or NONE
+    styles = " ".join(style_hashes(response.get_data(as_text=True))) or NONE
     framers = " ".join(ancestors) or NONE
     response.headers["Content-Security-Policy"] = (
         f"default-src 'none'; style-src {styles}; img-src 'self'; form-action 'self'; "
