@@ -100,4 +100,5 @@ def test_html_error_pages_of_form_posts_send_csp_frame_and_nosniff_headers(
 def test_an_error_page_for_an_unknown_site_is_framed_by_no_one_else(actions: Actions) -> None:
     page = actions.client.post("/api/v1/sites/nowhere/articles/a/comments", data=FORM)
     assert page.status_code == 404 and page.mimetype == "text/html"
-    assert page.headers["Content-Security-Policy"].endswith("frame-ancestors 'self'")
+    assert page.headers["Content-Security-Policy"].endswith("frame-ancestors 'none'")
+    assert page.headers["X-Frame-Options"] == "DENY"

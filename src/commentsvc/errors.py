@@ -218,7 +218,7 @@ def wants_html() -> bool:
 # An error page holds nothing active: no script, its own inline styles, forms posting back here.
 def page_policy(ancestors: t.Sequence[str] = ()) -> str:
     """The CSP of an HTML error page, framed by this service and the given origins."""
-    framers = " ".join(["'self'", *ancestors])
+    framers = " ".join(["'self'", *ancestors]) if ancestors else "'none'"  # no site: no one
     return ("default-src 'none'; style-src 'self'; img-src 'self'; "
             f"form-action 'self'; base-uri 'none'; frame-ancestors {framers}")
 
@@ -237,7 +237,9 @@ def with_styles(policy: str, html: str) -> str:
 def page_headers(policy: str) -> dict[str, str]:
     """Headers of every HTML error page: CSP (frame-ancestors names who may frame it; browsers
     then ignore X-Frame-Options, which older ones read as same-origin only), no sniffing."""
-    return {"Content-Security-Policy": policy, "X-Frame-Options": "SAMEORIGIN",
+    framed = "frame-ancestors 'none'" not in policy
+    return {"Content-Security-Policy": policy,
+            "X-Frame-Options": "SAMEORIGIN" if framed else "DENY",
             "X-Content-Type-Options": "nosniff",
             # not no-referrer: the page's form posts again, and needs its Origin sent
             "Referrer-Policy": "strict-origin-when-cross-origin"}
