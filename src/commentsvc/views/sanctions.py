@@ -15,8 +15,8 @@ from flask import Blueprint, g, request
 from .. import bans, serialize, staff
 from ..errors import ValidationFailed
 from ..extensions import limiter
-from ..models import BAN_KINDS, BAN_MODES, BODY_MAX, Ban
-from ..validation import clean_text, read_body
+from ..models import BAN_KINDS, BAN_MODES, Ban
+from ..validation import clean_text, parse_edit, read_body
 from .moderation import require_moderator
 
 bp = Blueprint("sanctions", __name__, url_prefix="/api/v1/moderation")
@@ -95,11 +95,6 @@ def lift(ban_id: int) -> t.Any:
 @bp.post("/comments/<int:comment_id>/reply")
 @require_moderator
 def reply(comment_id: int) -> t.Any:
-    fields: dict[str, str] = {}
-    body = _text(read_body(request).data, "body", BODY_MAX, fields)
-    if body is None:
-        fields.setdefault("body", "is required")
-    if fields:
-        raise ValidationFailed(fields)
-    comment = staff.reply(g.moderator, comment_id, t.cast(str, body))
+    body = parse_edit(request).body  # the body rules of any comment, in one place
+    comment = staff.reply(g.moderator, comment_id, body)
     return serialize.public_comment(comment), 201
