@@ -82,6 +82,10 @@ DEFAULTS: dict[str, t.Any] = {
     "THREAD_HEAD_TTL": 0,
     # Reader notifications: mails per recipient per hour before the rest waits for a digest.
     "READER_MAIL_MAX_PER_HOUR": 10,
+    # `commentsvc purge`: days a done reader-mail record is kept (one mail per recipient per
+    # comment holds that long), and days after a moderator's decision a flag keeps its reader hash.
+    "PURGE_READER_MAIL_DAYS": 90,
+    "PURGE_FLAG_HASH_DAYS": 30,
     # The learned spam filter: share of ham it may mark spam (sets its spam threshold); the
     # worker retrains after this many moderators' decisions or once one has waited this long;
     # no filter before this many examples of each kind.

@@ -1,7 +1,11 @@
-"""Removing comments for good: purging old spam, erasing everything one person wrote.
+"""Removing data for good: purging old spam and the traces nothing needs any more, erasing
+everything one person wrote.
 
     purge_spam(days=30)                      # how many spam comments went
+    purge_traces()                           # Traces(decoys=2, review_sessions=5, ...)
     erase_person("ana@example.org")          # Erasure(erased=3, reattached=1, subscriptions=2)
+
+`commentsvc purge` runs both purges; how long each trace is kept is in `purge_traces`.
 """
 
 from __future__ import annotations
@@ -9,14 +13,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from flask import current_app
+from sqlalchemy import String, and_, cast, delete, exists, literal, or_, select, update
 
-from . import subscriptions
+from . import review_sessions, subscriptions
 from .comments import bump_article
 from .extensions import db
 from .fields import normalize_email
-from .models import Comment, ModerationEvent, utcnow
+from .models import Comment, Decoy, Flag, ModerationEvent, utcnow
+from .notify import reader
 from .privacy import keys
+
+CLEARED = "cleared-"  # a flag's reader hash once cleared: this and the flag's id (never hex)
 
 
 def purge_spam(days: int, now: dt.datetime | None = None) -> int:
@@ -27,6 +35,69 @@ def purge_spam(days: int, now: dt.datetime | None = None) -> int:
     )
     db.session.commit()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Traces:
+    """What `purge_traces` removed or cleared."""
+
+    decoys: int
+    review_sessions: int
+    reader_mails: int
+    flag_hashes: int
+
+    def lines(self) -> list[str]:
+        return [f"purged {self.decoys} decoys, {self.review_sessions} expired review sessions, "
+                f"{self.reader_mails} reader mail records",
+                f"cleared the reader hash of {self.flag_hashes} decided flags"]
+
+
+def retention_days(key: str) -> int:
+    """A PURGE_*_DAYS setting as a whole number of days.
+
+    :raises ValueError: naming the key, when it is not a whole number of days >= 0.
+    """
+    value = current_app.config[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{key} must be a whole number of days, 0 or more (got {value!r})")
+    return value
+
+
+def purge_traces(now: dt.datetime | None = None) -> Traces:
+    """Delete or clear what no longer protects anything; one transaction.
+
+    - Decoys (see `comments._repeat`) go once their edit window and the flood interval are
+      over and no comment on their article carries their text any more: until then a repeat
+      from the decoy's client must still answer `409 duplicate`, as a stored wrong guess would.
+    - Review sessions go once expired.
+    - Reader mail records go PURGE_READER_MAIL_DAYS after they were made, once done with
+      (the caps look back a day; "one mail per recipient per comment" holds that long).
+    - A flag's reader hash is cleared PURGE_FLAG_HASH_DAYS after a moderator decided (resolved
+      it): the flag and its reason stay (counts, statistics), but the same reader may then
+      report the comment again if it is published again. Unresolved flags keep their hash, so
+      one reader counts once while the report is open.
+    """
+    now = now or utcnow()
+    mail_days = retention_days("PURGE_READER_MAIL_DAYS")
+    flag_days = retention_days("PURGE_FLAG_HASH_DAYS")
+    window = max(int(current_app.config["EDIT_WINDOW_SECONDS"]),
+                 int(current_app.config["FLOOD_SECONDS"]))
+    text_stands = exists().where(Comment.article_id == Decoy.article_id,
+                                 Comment.body_fingerprint == Decoy.body_fingerprint)
+    decoys = db.session.execute(delete(Decoy).where(
+        Decoy.created_at < now - dt.timedelta(seconds=window),
+        or_(Decoy.withdrawn, Decoy.body_fingerprint.is_(None), ~text_stands),
+    ).execution_options(synchronize_session=False))
+    sessions = review_sessions.drop_expired(now)
+    mails = reader.forget_old_mails(now - dt.timedelta(days=mail_days))
+    hashes = db.session.execute(update(Flag).where(
+        and_(Flag.resolved_at < now - dt.timedelta(days=flag_days),
+             ~Flag.reader_hash.startswith(CLEARED)),
+    ).values(reader_hash=literal(CLEARED) + cast(Flag.id, String))
+     .execution_options(synchronize_session=False))
+    db.session.commit()
+    return Traces(int(getattr(decoys, "rowcount", 0) or 0), sessions, mails,
+                  int(getattr(hashes, "rowcount", 0) or 0))
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,12 @@
     live = review_sessions.find(opened.id)         # LiveSession, or None (ended, expired, revoked)
     review_sessions.end(opened.id)                 # logout; commits
     review_sessions.forget_moderator(moderator.id) # revoke: inside the caller's transaction
+    review_sessions.drop_expired(now)              # retention: inside the caller's transaction
 
 Only the SHA-256 of an id is stored, so a copy of the table opens no session. Because the rows
 live in the database, logout and `moderator revoke` end a session at once on every gunicorn
 worker and every host. A session lasts REVIEW_SESSION_SECONDS from login (12 h by default);
-expired rows are deleted whenever someone logs in.
+expired rows are deleted whenever someone logs in, and by `commentsvc purge`.
 """
 
 from __future__ import annotations
@@ -48,11 +49,17 @@ def lifetime() -> dt.timedelta:
     return dt.timedelta(seconds=int(current_app.config["REVIEW_SESSION_SECONDS"]))
 
 
+def drop_expired(now: dt.datetime) -> int:
+    """Delete the sessions that have expired by `now`; how many. The caller commits."""
+    result = db.session.execute(delete(ReviewSession).where(ReviewSession.expires_at <= now))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def start(moderator: Moderator, now: dt.datetime | None = None) -> OpenedSession:
     """Open a session for a moderator who has just proved their token; drop expired ones."""
     now = now or utcnow()
     opened = OpenedSession(id=secrets.token_urlsafe(32), csrf=secrets.token_urlsafe(32))
-    db.session.execute(delete(ReviewSession).where(ReviewSession.expires_at <= now))
+    drop_expired(now)
     db.session.add(ReviewSession(id_hash=_hash(opened.id), moderator_id=moderator.id,
                                  csrf=opened.csrf, created_at=now, expires_at=now + lifetime()))
     db.session.commit()

@@ -4,7 +4,7 @@
     commentsvc import disqus disqus.xml --site blog
     commentsvc export --site blog > blog.jsonl && commentsvc import jsonl blog.jsonl --site copy
     commentsvc erase --email someone@example.org
-    commentsvc purge --spam-older-than 30
+    commentsvc purge --spam-older-than 30        # and decoys, sessions, mail records, flag hashes
 """
 
 from __future__ import annotations
@@ -85,6 +85,13 @@ def erase(address: str) -> None:
 @click.option("--spam-older-than", "days", type=click.IntRange(min=0), required=True,
               help="Erase comments marked spam more than this many days ago.")
 def purge(days: int) -> None:
-    """Erase old spam for good."""
+    """Erase old spam for good, and the traces nothing needs any more (decoys, expired review
+    sessions, old reader mail records, the reader hashes of decided flags)."""
+    try:
+        traces = retention.purge_traces()
+    except ValueError as e:  # a PURGE_*_DAYS setting that is no number of days
+        raise click.ClickException(str(e)) from None
     removed = retention.purge_spam(days)
     click.echo(f"purged {removed} spam comments older than {days} days")
+    for line in traces.lines():
+        click.echo(line)

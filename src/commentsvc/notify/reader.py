@@ -230,3 +230,17 @@ def erase_mails(confirmation_ids: t.Any) -> None:
                                                 ReaderMail.confirmation_id.in_(confirmation_ids))
                        .values(digest_id=None))
     db.session.execute(delete(ReaderMail).where(ReaderMail.confirmation_id.in_(confirmation_ids)))
+
+
+def forget_old_mails(before: dt.datetime) -> int:
+    """Delete the records of mails made before `before` that are done with (sent, digested,
+    failed: neither queued nor waiting in a digest); how many. The caller commits.
+
+    The caps look back a day at most; "one mail per recipient per comment" holds for as long
+    as the record lives (PURGE_READER_MAIL_DAYS, see retention.purge_traces).
+    """
+    old = (ReaderMail.created_at < before, ReaderMail.state.not_in(("queued", "digest")))
+    db.session.execute(update(ReaderMail).where(
+        ReaderMail.digest_id.in_(select(ReaderMail.id).where(*old))).values(digest_id=None))
+    result = db.session.execute(delete(ReaderMail).where(*old))
+    return int(getattr(result, "rowcount", 0) or 0)
