@@ -7,7 +7,9 @@ Views and services raise; `register_error_handlers(app, read_form)` registers on
 for every blueprint, turning each exception into the contract's JSON shape or into an HTML page
 where a browser posted a form or asked a page blueprint. The page is the error's own
 (`template`, e.g. a mail link's), else the blueprint's (`error_pages(bp, "review_error.html")`),
-else error.html. What the page needs comes as data on the error, never from `g`:
+else error.html. A page answers as an `ErrorPageResponse` that names who may frame it; its
+security headers are set after the request, in views/error_headers.py alone. What the page
+needs comes as data on the error, never from `g`:
 
     with form_post(FormPost(typed, return_to, action)):   # errors raised inside carry it
         ...
@@ -215,46 +217,30 @@ def wants_html() -> bool:
     )
 
 
-# An error page holds nothing active: no script, its own inline styles, forms posting back here.
-def page_policy(ancestors: t.Sequence[str] = ()) -> str:
-    """The CSP of an HTML error page, framed by this service and the given origins."""
-    framers = " ".join(["'self'", *ancestors]) if ancestors else "'none'"  # no site: no one
-    return ("default-src 'none'; style-src 'self'; img-src 'self'; "
-            f"form-action 'self'; base-uri 'none'; frame-ancestors {framers}")
-
-
 def style_hashes(html: str) -> list[str]:
     """CSP sources for a page's own inline <style> blocks, so no 'unsafe-inline' is needed."""
     return ["'sha256-" + base64.b64encode(hashlib.sha256(block.encode()).digest()).decode() + "'"
             for block in STYLE_BLOCK.findall(html)]
 
 
-def with_styles(policy: str, html: str) -> str:
-    """`policy` allowing exactly the inline style blocks of `html`."""
-    return policy.replace("style-src 'self'", " ".join(["style-src 'self'", *style_hashes(html)]))
+class ErrorPageResponse(Response):
+    """An HTML error page, and who besides this service may frame it (`framers`: origins;
+    none, the default: no one). Its security headers are set in one place, after the request:
+    `views.error_headers.secure`."""
 
-
-def page_headers(policy: str) -> dict[str, str]:
-    """Headers of every HTML error page: CSP (frame-ancestors names who may frame it; browsers
-    then ignore X-Frame-Options, which older ones read as same-origin only), no sniffing."""
-    framed = "frame-ancestors 'none'" not in policy
-    return {"Content-Security-Policy": policy,
-            "X-Frame-Options": "SAMEORIGIN" if framed else "DENY",
-            "X-Content-Type-Options": "nosniff",
-            # not no-referrer: the page's form posts again, and needs its Origin sent
-            "Referrer-Policy": "strict-origin-when-cross-origin"}
+    framers: tuple[str, ...] = ()
 
 
 class _Handlers:
     """The one handler family; `read_form` gives back a refused form post's typed values
     when the refusal came before the view read them (the rate limiter, a body too large);
-    `page_policy` is the CSP of an HTML error page for this request (a form post from the
-    no-JavaScript page is answered inside the site's iframe, so the site may frame it)."""
+    `page_framers` says who may frame an HTML error page for this request (a form post from
+    the no-JavaScript page is answered inside the site's iframe, so the site may frame it)."""
 
     def __init__(self, read_form: t.Callable[[t.Any], FormPost | None],
-                 page_policy: t.Callable[[], str]) -> None:
+                 page_framers: t.Callable[[], t.Sequence[str]]) -> None:
         self.read_form = read_form
-        self.page_policy = page_policy
+        self.page_framers = page_framers
 
     def answer(self, e: ApiError) -> Response:
         message, fields = i18n.translate_answer(e.message, e.fields)  # Accept-Language; codes stay
@@ -269,8 +255,9 @@ class _Handlers:
                 return_to=form.return_to if form else None, action=form.action if form else None,
                 **(pages.context() if pages.context else {}), **e.page_context(),
             )
-            response = Response(html, status=e.status, mimetype="text/html")
-            response.headers.update(page_headers(with_styles(self.page_policy(), html)))
+            page = ErrorPageResponse(html, status=e.status, mimetype="text/html")
+            page.framers = tuple(self.page_framers())
+            response: Response = page
         else:
             body: dict[str, t.Any] = {"error": e.code, "message": message}
             if fields:
@@ -314,10 +301,11 @@ class _Handlers:
 
 def register_error_handlers(
     app: Flask, read_form: t.Callable[[t.Any], FormPost | None] = lambda request: None,
-    page_policy: t.Callable[[], str] = page_policy,
+    page_framers: t.Callable[[], t.Sequence[str]] = tuple,
 ) -> None:
-    """One handler family for every blueprint (see `error_pages` for a blueprint's page)."""
-    handlers = _Handlers(read_form, page_policy)
+    """One handler family for every blueprint (see `error_pages` for a blueprint's page);
+    `page_framers()`: the origins that may frame this request's error page (default: none)."""
+    handlers = _Handlers(read_form, page_framers)
     app.register_error_handler(ApiError, handlers.api_error)
     app.register_error_handler(HTTPException, handlers.http_exception)
     app.register_error_handler(Exception, handlers.unexpected)

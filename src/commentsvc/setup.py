@@ -85,6 +85,6 @@ def register(app: Flask) -> None:
     metrics.init_app(app)
     register_blueprints(app)
     register_error_handlers(app, read_form=typed_form_values,
-                            page_policy=embed.error_page_policy)
+                            page_framers=embed.error_page_framers)
     register_commands(app)
     app.wsgi_app = ThreadFastPath(app, app.wsgi_app)  # type: ignore[method-assign]

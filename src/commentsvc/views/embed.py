@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import i18n, serialize, sites, subscriptions, threads
-from ..errors import ApiError, BadRequest, NotFound, page_policy
+from ..errors import BadRequest, NotFound
 from ..models import ARTICLE_KEY_MAX
 from ..paging import link_number, parse_page_link
 from ..spam import formtoken
@@ -168,17 +168,17 @@ def frame_policy(origins: list[str]) -> str:
             f"base-uri 'none'; frame-ancestors {ancestors}")
 
 
-def error_page_policy() -> str:
-    """The CSP of an HTML error page: a form post from the no-JavaScript page is answered inside
-    the iframe, so the site the request names may frame it (and no one else)."""
+def error_page_framers() -> list[str]:
+    """Who may frame an HTML error page: a form post from the no-JavaScript page is answered
+    inside the iframe, so the origins of the site the request names (no site, an unknown one
+    or a database that failed: no one). errors.py asks; views/error_headers.py sets the CSP."""
     key = (request.view_args or {}).get("site")
-    origins: list[str] = []
-    if isinstance(key, str):
-        try:
-            origins = [o for o in sites.get(key).origins if ORIGIN_RE.match(o)]
-        except (ApiError, SQLAlchemyError):  # unknown site, or the database is what failed
-            origins = []
-    return page_policy(origins)
+    if not isinstance(key, str):
+        return []
+    try:
+        return list(sites.site_origins(key) or [])
+    except SQLAlchemyError:  # the database is what failed: the page is simply not framed
+        return []
 
 
 @bp.get("/embed/<site>/<article:article>")
