@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import re
 
 import pytest
 
@@ -102,3 +105,19 @@ def test_an_error_page_for_an_unknown_site_is_framed_by_no_one_else(actions: Act
     assert page.status_code == 404 and page.mimetype == "text/html"
     assert page.headers["Content-Security-Policy"].endswith("frame-ancestors 'none'")
     assert page.headers["X-Frame-Options"] == "DENY"
+
+
+def test_an_error_page_allows_exactly_its_own_styles_and_keeps_its_origin_for_the_retry(
+        actions: Actions) -> None:
+    actions.site("demo")
+    page = actions.client.post("/api/v1/sites/demo/articles/hello-world/comments",
+                               data={**FORM, "email": "not an address"})
+    assert page.status_code == 422
+    blocks = re.findall(r"<style[^>]*>(.*?)</style>", page.get_data(as_text=True), re.DOTALL)
+    hashes = ["'sha256-" + base64.b64encode(hashlib.sha256(b.encode()).digest()).decode() + "'"
+              for b in blocks]
+    assert blocks and f"style-src {' '.join(hashes)};" in page.headers["Content-Security-Policy"]
+    # one set of headers: the policy is not repeated, and the retry's Origin is sent
+    assert page.headers.getlist("Content-Security-Policy") == [
+        page.headers["Content-Security-Policy"]]
+    assert page.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
