@@ -9,6 +9,8 @@ from urllib.parse import quote
 
 import pytest
 
+from .threads_data import recorded_statements
+
 STATIC = Path(__file__).resolve().parents[1] / "src" / "commentsvc" / "static"
 ORIGIN = "https://blog.example"
 XSS_NAME = '<img src=x onerror=alert(1)>"\'&'
@@ -314,3 +316,15 @@ def test_report_form_without_javascript_speaks_the_readers_language(actions, cli
                          data={"reason": "spam", "return_to": return_to})
     assert posted.status_code == 303
     assert posted.headers["Location"].endswith(f"/embed/demo/hello-world?lang=de#comment-{first}")
+
+
+def test_the_no_javascript_page_reads_the_site_once(app, actions, client):
+    actions.site("demo", moderation="none")
+    actions.post()
+    with recorded_statements(app) as statements:
+        page = client.get("/embed/demo/hello-world")
+        assert page.status_code == 200 and b"Hello there" in page.data
+    sites_read = [s for s in statements if re.search(r"\bFROM sites\b", s)]
+    # the thread head (site + article): the reader-mail box is decided from it too
+    assert len(sites_read) == 1, sites_read
+    assert len(statements) == 2, statements  # the head, then the comments

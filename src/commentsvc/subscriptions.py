@@ -42,7 +42,7 @@ class Listing:
     items: list[tuple[int, str, str]]  # (subscription id, article title or key, scope)
 
 
-def offered(site: Site) -> bool:
+def offered(site: reader.ReaderSwitch) -> bool:
     """Whether forms should show the "Notify me of follow-up comments" box for this site."""
     return reader.enabled(site)
 

@@ -54,6 +54,7 @@ class SiteHead:
     moderation: str
     read_only: bool
     quiet_hours: dict[str, str] | None
+    reader_notifications: bool  # the no-JS page's "Notify me" box (subscriptions.offered)
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class FeedPage:
 
 
 _SITE_COLUMNS = ("id", "key", "name", "origins", "max_depth", "close_after_days", "created_at",
-                 "moderation", "read_only", "quiet_hours")
+                 "moderation", "read_only", "quiet_hours", "reader_notifications")
 _ARTICLE_COLUMNS = ("id", "key", "url", "comments_open", "approved_count", "version",
                     "created_at")
 

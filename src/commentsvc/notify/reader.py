@@ -37,7 +37,14 @@ def max_per_hour() -> int:
     return DEFAULT_MAX_PER_HOUR if value is None else int(value)
 
 
-def enabled(site: Site) -> bool:
+class ReaderSwitch(t.Protocol):
+    """A site, or the read path's head of one (threads.SiteHead): what `enabled` reads."""
+
+    @property
+    def reader_notifications(self) -> bool: ...
+
+
+def enabled(site: ReaderSwitch) -> bool:
     """Reader mail is on for the site and a mail server is configured."""
     return bool(site.reader_notifications and current_app.config.get("SMTP_URL"))
 

@@ -202,7 +202,7 @@ def page(site: str, article: str) -> t.Any:
         page_url=request.base_url,
         return_to=request.base_url + "?posted=1",
         held=request.args.get("posted") is not None and found.head.site.moderation == "all",
-        notify_offered=subscriptions.offered(sites.get(site)),
+        notify_offered=subscriptions.offered(found.head.site),
     )
     return html, 200, {
         "Content-Type": "text/html; charset=utf-8",
