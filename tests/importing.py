@@ -23,6 +23,15 @@ OUR_DATA = REPO / "tests" / "data"
 DATA_DIRS = [OUR_DATA, REPO.parent / "shared" / "data", REPO.parents[1] / "shared" / "data"]
 
 
+# A test module takes this fixture by assignment, `blog = importing.blog`: an import would read
+# as unused to ruff.
+@pytest.fixture
+def blog(actions: t.Any) -> t.Any:
+    """A site "blog" to import into; the test's Actions."""
+    actions.site("blog")
+    return actions
+
+
 def sample(name: str) -> Path:
     """A sample file (ours first, then the shared ones), or a skip naming where it was looked."""
     for folder in DATA_DIRS:

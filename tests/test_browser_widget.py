@@ -4,28 +4,17 @@ accessibility (axe-core, WCAG 2.1 A/AA) of every reader page."""
 from __future__ import annotations
 
 import re
-import typing as t
 
 import pytest
 
-from .widget_host import Host, axe, open_widget, serve_host, thread
+from . import widget_host
+from .widget_host import axe, open_widget, thread
 
 # What these tests check happens in the browser; the database paths behind it run on both
 # databases in the API tests, so these run once, on SQLite, to keep CI short.
 pytestmark = [pytest.mark.browser,
               pytest.mark.parametrize("database_uri", ["sqlite"], indirect=True)]
-
-
-@pytest.fixture(scope="module")
-def host() -> t.Iterator[Host]:
-    yield from serve_host()
-
-
-@pytest.fixture
-def site(live_server, actions, host):
-    """The demo site allowing the host's origin; returns a moderator token."""
-    actions.site("demo", host.origin, live_server.url, moderation="all")
-    return actions.moderator("mod", "demo")
+host, site = widget_host.host, widget_host.site  # the fixtures: the host page, the demo site
 
 
 def test_languages_follow_the_page_and_rtl_lays_out_right_to_left(browser, live_server, actions,

@@ -3,28 +3,16 @@ data-lazy, frame.js and keyboard paths."""
 
 from __future__ import annotations
 
-import typing as t
-
 import pytest
 
-from .widget_host import CLS_OBSERVER, Host, open_widget, serve_host, thread
+from . import widget_host
+from .widget_host import CLS_OBSERVER, open_widget, thread
 
 # What these tests check happens in the browser; the database paths behind it run on both
 # databases in the API tests, so these run once, on SQLite, to keep CI short.
 pytestmark = [pytest.mark.browser,
               pytest.mark.parametrize("database_uri", ["sqlite"], indirect=True)]
-
-
-@pytest.fixture(scope="module")
-def host() -> t.Iterator[Host]:
-    yield from serve_host()
-
-
-@pytest.fixture
-def site(live_server, actions, host):
-    """The demo site allowing the host's origin; returns a moderator token."""
-    actions.site("demo", host.origin, live_server.url, moderation="all")
-    return actions.moderator("mod", "demo")
+host, site = widget_host.host, widget_host.site  # the fixtures: the host page, the demo site
 
 
 def test_no_layout_shift_cold_and_warm_and_one_request_per_kind(browser, live_server, actions,

@@ -5,17 +5,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-import pytest
-
+from . import importing
 from .importing import articles, import_ok, invoke, row_counts, sample, stored, thread_url
 
-
-@pytest.fixture
-def blog(actions):
-    actions.site("blog")
-    return actions
-
-
+blog = importing.blog  # the fixture: a site "blog" to import into
 OURS = "disqus-sample.xml"  # tests/data: always there
 FIRST = "/2024/05/01/first-post/"
 

@@ -11,6 +11,7 @@ import pytest
 
 from commentsvc.privacy import Keys
 
+from . import importing
 from .importing import articles, depth, import_ok, invoke, row_counts, sample, stored, thread_url
 
 KEYS = Keys(("test-secret-key-not-for-production",))
@@ -41,12 +42,7 @@ def wp_comment(cid: int, content: str = "Hello", approved: str = "1", parent: in
 <wp:comment_parent>{parent}</wp:comment_parent></wp:comment>"""
 
 
-@pytest.fixture
-def blog(actions):
-    actions.site("blog")
-    return actions
-
-
+blog = importing.blog  # the fixture: a site "blog" to import into
 OURS = "wordpress-sample.xml"  # tests/data: always there
 FIRST = "/2024/05/01/first-post/"
 

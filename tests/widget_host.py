@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
+
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 CLS_OBSERVER = """
@@ -64,6 +66,20 @@ def serve_host() -> t.Iterator[Host]:
     yield Host(f"http://127.0.0.1:{server.server_port}", pages)
     server.shutdown()
     server.server_close()
+
+
+# The fixtures of the widget's browser tests. A test module takes them by assignment,
+# `host, site = widget_host.host, widget_host.site`: an import would read as unused to ruff.
+@pytest.fixture(scope="module")
+def host() -> t.Iterator[Host]:
+    yield from serve_host()
+
+
+@pytest.fixture
+def site(live_server, actions, host):
+    """The demo site allowing the host's origin; returns a moderator token."""
+    actions.site("demo", host.origin, live_server.url, moderation="all")
+    return actions.moderator("mod", "demo")
 
 
 def thread(actions, token, n, article="story", **fields):
