@@ -165,12 +165,18 @@ def open_flags(actions: Actions, token: str, comment_id: int) -> int:
     return int(item["flags"]["count"])
 
 
+def reported(actions: Actions, token: str) -> int:
+    """A published comment that one reader (192.0.2.1) has reported; its id."""
+    cid = int(actions.post().json["id"])
+    assert actions.moderate(token, cid, status="approved").status_code == 200
+    assert flag(actions, cid, "192.0.2.1") == 202
+    return cid
+
+
 def test_a_decided_flag_loses_its_reader_hash_after_its_days_and_keeps_its_count(
         app: Flask, actions: Actions, mod: str) -> None:
     with clock.frozen() as frozen:
-        cid = actions.post().json["id"]
-        assert actions.moderate(mod, cid, status="approved").status_code == 200
-        assert flag(actions, cid, "192.0.2.1") == 202
+        cid = reported(actions, mod)
         assert actions.moderate(mod, cid, status="approved").status_code == 200  # decided
         frozen.advance(days=29)
         assert "cleared the reader hash of 0 decided flags" in purge(app)
@@ -192,9 +198,7 @@ def test_a_decided_flag_loses_its_reader_hash_after_its_days_and_keeps_its_count
 def test_an_open_flag_keeps_its_hash_so_one_reader_counts_once(
         app: Flask, actions: Actions, mod: str) -> None:
     with clock.frozen() as frozen:
-        cid = actions.post().json["id"]
-        assert actions.moderate(mod, cid, status="approved").status_code == 200
-        assert flag(actions, cid, "192.0.2.1") == 202
+        cid = reported(actions, mod)
         frozen.advance(days=400)
         assert "cleared the reader hash of 0 decided flags" in purge(app)
         assert flag(actions, cid, "192.0.2.1") == 202
