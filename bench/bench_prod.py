@@ -218,7 +218,7 @@ def visibility(writer: ps.Server, reader: ps.Server, count: int, net: int) -> li
             request(reader.base, "GET", VISIBLE, headers={"If-None-Match": etag})
         status, _, body = request(writer.base, "POST", VISIBLE, {
             "name": "Visible", "email": f"visible{net}-{n}@example.org",
-            "body": f"visibility probe {n} " + comment_text(n)[:80]},
+            "body": f"visibility probe {net}-{n} " + comment_text(n)[:80]},
             {"X-Forwarded-For": f"10.{net}.{n // 250}.{n % 250}"})
         acked = time.perf_counter()
         assert status == 201, body
