@@ -84,7 +84,7 @@ class Trips:
 
 
 def miss_stages(app: Flask, reads: int) -> dict[str, float]:
-    """ms of CPU per miss of each stage of threads.page, timed alone (the queries: the client side only)."""
+    """ms of CPU per miss of each stage of threads.page, timed alone (queries: client side)."""
     paging = Paging()
     out: dict[str, float] = collections.defaultdict(float)
     with app.test_request_context(THREAD):
@@ -95,7 +95,7 @@ def miss_stages(app: Flask, reads: int) -> dict[str, float]:
             rows = db.session.connection().execute(
                 threads._thread_statement(), {"article_id": h.article.id}).all()  # type: ignore
             t2 = time.process_time()
-            shape = threads._shape(h, paging)  # queries again: its arrange part is t3 - t2 - q
+            shape = threads._shape(h, paging, db.session.connection())  # its query again
             t3 = time.process_time()
             tree = serialize.thread(shape)
             t4 = time.process_time()
@@ -170,6 +170,8 @@ def main() -> None:
     print(f"cache miss, whole request in-process (test client): {cpu:.2f} ms CPU")
     for name, ms in stages.items():
         print(f"  {name}: {ms:.2f} ms")
+    if opts.writes <= 0:
+        return
     per_write, write_cpu = writes(app, opts.writes, trips, opts.profile)
     print(f"writes: {per_write:.1f} round trips per accepted comment, {write_cpu:.2f} ms CPU")
     for statement, n in trips.seen.most_common():
