@@ -225,8 +225,22 @@ def tree(thread_page: ThreadPage) -> dict[str, t.Any]:
 
 
 # Only what the public shape shows: no addresses, no JSON columns to decode, no ORM objects.
-PUBLIC_COLUMNS = ("id", "parent_id", "author_name", "author_url", "avatar_key", "body_html",
-                  "created_at", "edited_at", "staff", "pinned_at")
+# A plain named tuple per row: reading a field of one is ~10x cheaper than of an SQLAlchemy Row,
+# and arrange and serialize read about 2,000 fields on a 200-comment thread.
+class PublicRow(t.NamedTuple):
+    id: int
+    parent_id: int | None
+    author_name: str
+    author_url: str | None
+    avatar_key: str | None
+    body_html: str
+    created_at: dt.datetime
+    edited_at: dt.datetime | None
+    staff: bool
+    pinned_at: dt.datetime | None
+
+
+PUBLIC_COLUMNS = PublicRow._fields
 
 
 # Read as the driver gives them, without UTCDateTime's per-value conversion (3 x 200 calls on
@@ -255,7 +269,7 @@ def _shape(h: ThreadHead, paging: Paging, conn: Connection) -> serialize.ThreadS
     if article is None:
         return serialize.ThreadShape(site.key, None, h.comments_open, 0, paging.page, 0, [],
                                      paging.order == "newest")
-    rows = conn.execute(_thread_statement(), {"article_id": article.id}).all()
+    rows = list(map(PublicRow._make, conn.execute(_thread_statement(), {"article_id": article.id})))
     root, host = arrange(rows, site.max_depth)
     top = [r for r in rows if root.get(r.id) == r.id]
     if paging.order == "newest":
