@@ -83,7 +83,8 @@ def reading() -> t.Iterator[Connect]:
 
     def connect() -> Connection:
         if not taken:
-            if db.session().in_transaction() or db.engine.dialect.name != "postgresql":
+            begun = db.session.registry.has() and db.session().in_transaction()
+            if begun or db.engine.dialect.name != "postgresql":
                 return session_connection()
             taken.append(db.engine.connect().execution_options(isolation_level="AUTOCOMMIT"))
         return taken[0]

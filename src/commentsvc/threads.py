@@ -269,7 +269,8 @@ def _shape(h: ThreadHead, paging: Paging, conn: Connection) -> serialize.ThreadS
     if article is None:
         return serialize.ThreadShape(site.key, None, h.comments_open, 0, paging.page, 0, [],
                                      paging.order == "newest")
-    rows = list(map(PublicRow._make, conn.execute(_thread_statement(), {"article_id": article.id})))
+    found = conn.execute(_thread_statement(), {"article_id": article.id}).all()  # one fetchall
+    rows = list(map(PublicRow._make, found))
     root, host = arrange(rows, site.max_depth)
     top = [r for r in rows if root.get(r.id) == r.id]
     if paging.order == "newest":
