@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import BigInteger, bindparam, exists, func, or_, select, update
+from sqlalchemy import BigInteger, Integer, bindparam, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.util import identity_key
 
 from . import bans, notify, sites, subscriptions, versions
 from .cache import caches
@@ -80,19 +81,26 @@ def fingerprint(body: str) -> str:
     return hashlib.sha256(" ".join(body.casefold().split()).encode()).hexdigest()
 
 
+@functools.cache
+def _bump_statement() -> t.Any:  # built once; bump_article expires the loaded article's columns
+    return (
+        update(Article)
+        .where(Article.id == bindparam("article_id"))
+        .values(version=Article.version + 1,
+                approved_count=Article.approved_count + bindparam("delta", type_=Integer))
+        .execution_options(synchronize_session=False, **{versions.NOTED: True})
+    )
+
+
 def bump_article(article_id: int, approved_delta: int = 0) -> None:
     """Move the article's version on (public view changed) and adjust its approved count."""
     caches().heads.clear()  # this worker reads its own writes at once
-    versions.note_article(db.session(), article_id)  # ... and its version map once committed
-    db.session.execute(
-        update(Article)
-        .where(Article.id == article_id)
-        .values(
-            version=Article.version + 1,
-            approved_count=Article.approved_count + approved_delta,
-        )
-        .execution_options(**{versions.NOTED: True})
-    )
+    session = db.session()
+    versions.note_article(session, article_id)  # ... and its version map once committed
+    session.execute(_bump_statement(), {"article_id": article_id, "delta": approved_delta})
+    loaded = session.identity_map.get(identity_key(Article, article_id))
+    if loaded is not None:  # read again on next use, never the value from before the UPDATE
+        session.expire(loaded, ["version", "approved_count"])
 
 
 def mark_approved(comment: Comment, site: Site, held: bool) -> None:
@@ -119,14 +127,11 @@ def _site_article_statement(locks: int) -> t.Any:
 def _site_and_article(site_key: str, article_key: str,
                       *hashes: str | None) -> tuple[Site, Article | None]:
     """The site and its article (None: none yet) in one round trip, which on PostgreSQL also
-    serialises submissions of one address or IP until this transaction ends: a
-    transaction-level advisory lock per hash, taken in one order (no deadlock). The checks run
-    in a later statement, whose snapshot (READ COMMITTED) is taken once the locks are held, so
-    they see every earlier submission of this poster (check-then-insert is atomic). SQLite:
-    `_sqlite_writer_lock` does the same.
-
-    :raises NotFound: unknown site.
-    """
+    serialises submissions of one address or IP until this transaction ends (an advisory xact
+    lock per hash, in one order: no deadlock). The checks run in a later statement, whose
+    snapshot (READ COMMITTED) is taken once the locks are held, so they see every earlier
+    submission of this poster (check-then-insert is atomic; SQLite: `_sqlite_writer_lock`).
+    :raises NotFound: unknown site."""
     if not SITE_KEY_RE.fullmatch(site_key):
         sites.get(site_key)  # raises the one NotFound of sites
     ids = (sorted({_lock_id(h) for h in hashes if h})
@@ -181,16 +186,14 @@ def _checks_statement() -> t.Any:
 
 def _checks(article_id: int, email_hashes: list[str], ip_hashes: list[str],
             body_fingerprint: str, now: dt.datetime) -> tuple[dt.datetime | None, str | None]:
-    """One round trip: the poster's latest submission within FLOOD_SECONDS (a comment or a
-    decoy, by this address or IP hashed under any current or fallback key; None: none or no
-    flood limit), and whether this text was sent here before: "duplicate" (the same address
-    from the same client: a double submit), "decoy" (the same address from another client:
-    answered as held, stored never, so the duplicate rule is no oracle of who wrote what),
-    "copy" (another address's text: held for a moderator, so a right and a wrong guess look
-    alike), or None."""
+    """One round trip: the poster's latest submission within FLOOD_SECONDS (a comment or decoy
+    by this address or IP under any current or fallback key; None: none, or no limit), and
+    whether this text was sent here before: "duplicate" (same address, same client: a double
+    submit), "decoy" (same address, another client: answered as held, stored never, so the rule
+    is no oracle of who wrote what), "copy" (another address's text: held for a moderator, so a
+    right and a wrong guess look alike), or None."""
     seconds = int(current_app.config["FLOOD_SECONDS"])
-    # no flood limit: a bound no submission passes
-    since = now - dt.timedelta(seconds=seconds) if seconds > 0 else now + dt.timedelta(days=1)
+    since = now - dt.timedelta(seconds=seconds if seconds > 0 else -86400)  # none: none passes
     row = db.session.execute(_checks_statement(), {
         "emails": email_hashes, "ips": ip_hashes, "since": since, "article_id": article_id,
         "fingerprint": body_fingerprint}).one()
