@@ -78,7 +78,8 @@ loadtest: install-test
 	$(BIN)/python -m bench.loadtest --duration 60 --outage 5
 
 # The production shape against a floor app and Isso, with writes checked in the database and
-# the cross-host visibility delay (bench/README.md); PostgreSQL database bench_prod on
+# the cross-host visibility delay, then the miss's CPU by stage and the round trips per write
+# in-process (bench/paths_profile.py; bench/README.md); PostgreSQL database bench_prod on
 # 127.0.0.1:5432 (dropped and made again) and Redis DB 10; installs Debian's wrk when root.
 .PHONY: bench-prod
 bench-prod: install-test
@@ -86,6 +87,7 @@ bench-prod: install-test
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk); \
 	fi
 	$(BIN)/python -m bench.bench_prod $(BENCH_ARGS)
+	$(BIN)/python -m bench.paths_profile
 
 # 10,000 vs 1,000,000 comments on the PostgreSQL server at COMMENTSVC_SCALE_URI
 # (default postgresql+psycopg://postgres@127.0.0.1:5432): creates commentsvc_scale{,_small}.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,8 @@ ISSO_VENV = ROOT / "bench" / ".isso-venv"
 WSGI_APP = COMMAND[-1]
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
 DB_NAME = "bench_prod"
+# one per run, shared by every master (production refuses a short or well-known key)
+SECRET = secrets.token_urlsafe(48)
 REDIS_URI = os.environ.get("BENCH_REDIS_URI", "redis://127.0.0.1:6379/10")
 WORKERS = 2
 
@@ -87,7 +90,7 @@ def service_env(uri: str, folder: Path, **extra: str) -> dict[str, str]:
         **os.environ,
         "PYTHONPATH": str(ROOT / "src"),
         "COMMENTSVC_ENV": "production",
-        "COMMENTSVC_SECRET_KEY": "bench-prod-secret-key",
+        "COMMENTSVC_SECRET_KEY": SECRET,
         "COMMENTSVC_SQLALCHEMY_DATABASE_URI": uri,
         "COMMENTSVC_RATELIMIT_STORAGE_URI": REDIS_URI,
         "COMMENTSVC_SUBMIT_RATE_LIMIT": "1000000 per minute",  # limits on, never reached
@@ -101,7 +104,7 @@ def service_env(uri: str, folder: Path, **extra: str) -> dict[str, str]:
 
 
 def cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "commentsvc.cli", *args], env=env, cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "commentsvc", *args], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         raise RuntimeError(done.stderr + done.stdout)

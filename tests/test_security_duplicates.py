@@ -83,3 +83,18 @@ def test_the_same_client_sending_the_same_text_again_is_still_a_duplicate(
     again = _post(actions, "192.0.2.10", name="Victim", email=VICTIM)
     assert again.status_code == 409 and again.json["error"] == "duplicate"
     assert _count(app) == 1
+
+
+def test_a_right_guess_is_no_oracle_however_many_copies_came_first(actions: Actions) -> None:
+    # The repeat check once looked at 50 rows of the same text: with more copies before the
+    # victim's comment, a right guess reached the unique constraint and answered 409.
+    actions.site("demo", moderation="none")
+    for n in range(55):
+        copy = _post(actions, f"198.51.100.{n + 1}", email=f"copier{n}@example.org")
+        assert copy.status_code in (201, 202)
+    assert _post(actions, "192.0.2.10", name="Victim", email=VICTIM).status_code == 202
+    wrong = _post(actions, "203.0.113.5", email="someone-else@example.org")
+    right = _post(actions, "203.0.113.6", email=VICTIM)
+    assert _shape(right) == _shape(wrong)
+    assert right.status_code == 202
+    assert _post(actions, "192.0.2.10", name="Victim", email=VICTIM).status_code == 409

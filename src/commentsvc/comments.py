@@ -11,6 +11,7 @@ Every change that alters what the public sees goes through `bump_article`, which
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 import typing as t
@@ -18,19 +19,22 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import BigInteger, Integer, bindparam, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.util import identity_key
 
 from . import bans, notify, sites, subscriptions, versions
 from .cache import caches
 from .errors import CommentsClosed, Duplicate, NotFound, TooFast, ValidationFailed
 from .extensions import db
 from .models import (
+    SITE_KEY_RE,
     Article,
     Comment,
     Decoy,
     ModerationEvent,
     Site,
+    UTCDateTime,
     comments_open,
     quiet_action,
     utcnow,
@@ -77,19 +81,26 @@ def fingerprint(body: str) -> str:
     return hashlib.sha256(" ".join(body.casefold().split()).encode()).hexdigest()
 
 
+@functools.cache
+def _bump_statement() -> t.Any:  # built once; bump_article expires the loaded article's columns
+    return (
+        update(Article)
+        .where(Article.id == bindparam("article_id"))
+        .values(version=Article.version + 1,
+                approved_count=Article.approved_count + bindparam("delta", type_=Integer))
+        .execution_options(synchronize_session=False, **{versions.NOTED: True})
+    )
+
+
 def bump_article(article_id: int, approved_delta: int = 0) -> None:
     """Move the article's version on (public view changed) and adjust its approved count."""
     caches().heads.clear()  # this worker reads its own writes at once
-    versions.note_article(db.session(), article_id)  # ... and its version map once committed
-    db.session.execute(
-        update(Article)
-        .where(Article.id == article_id)
-        .values(
-            version=Article.version + 1,
-            approved_count=Article.approved_count + approved_delta,
-        )
-        .execution_options(**{versions.NOTED: True})
-    )
+    session = db.session()
+    versions.note_article(session, article_id)  # ... and its version map once committed
+    session.execute(_bump_statement(), {"article_id": article_id, "delta": approved_delta})
+    loaded = session.identity_map.get(identity_key(Article, article_id))
+    if loaded is not None:  # read again on next use, never the value from before the UPDATE
+        session.expire(loaded, ["version", "approved_count"])
 
 
 def mark_approved(comment: Comment, site: Site, held: bool) -> None:
@@ -102,18 +113,42 @@ def mark_approved(comment: Comment, site: Site, held: bool) -> None:
     reader.queue_approved(comment, site, held)
 
 
-def _one_poster_at_a_time(site: Site, *hashes: str | None) -> None:
-    """Serialise submissions of one address or IP until this transaction ends, so the flood
-    and duplicate checks below see every earlier submission (check-then-insert is atomic).
+@functools.cache
+def _site_article_statement(locks: int) -> t.Any:
+    """Site, article and `locks` advisory locks (PostgreSQL) in one statement, built once."""
+    taken = [func.pg_advisory_xact_lock(bindparam(f"lock{i}", type_=BigInteger))
+             for i in range(locks)]
+    return (select(Site, Article, *taken)
+            .outerjoin(Article, (Article.site_id == Site.id)
+                       & (Article.key == bindparam("article_key")))
+            .where(Site.key == bindparam("site_key")))
 
-    PostgreSQL: a transaction-level advisory lock per address and per IP, taken in one order
-    (no deadlock). SQLite: the database's write lock, taken now by a no-op write (SQLite has
-    one writer; reads before it ran outside a transaction, so this one sees the latest data).
-    """
-    if db.session.get_bind().dialect.name == "postgresql":
-        for lock_id in sorted({_lock_id(h) for h in hashes if h}):
-            db.session.execute(select(func.pg_advisory_xact_lock(lock_id)))
-    else:
+
+def _site_and_article(site_key: str, article_key: str,
+                      *hashes: str | None) -> tuple[Site, Article | None]:
+    """The site and its article (None: none yet) in one round trip, which on PostgreSQL also
+    serialises submissions of one address or IP until this transaction ends (an advisory xact
+    lock per hash, in one order: no deadlock). The checks run in a later statement, whose
+    snapshot (READ COMMITTED) is taken once the locks are held, so they see every earlier
+    submission of this poster (check-then-insert is atomic; SQLite: `_sqlite_writer_lock`).
+    :raises NotFound: unknown site."""
+    if not SITE_KEY_RE.fullmatch(site_key):
+        sites.get(site_key)  # raises the one NotFound of sites
+    ids = (sorted({_lock_id(h) for h in hashes if h})
+           if db.session.get_bind().dialect.name == "postgresql" else [])
+    row = db.session.execute(_site_article_statement(len(ids)), {
+        "site_key": site_key, "article_key": article_key,
+        **{f"lock{i}": lock_id for i, lock_id in enumerate(ids)}}).first()
+    if row is None:
+        sites.get(site_key)  # raises the one NotFound of sites
+        return _site_and_article(site_key, article_key, *hashes)  # made meanwhile: lock too
+    return row[0], row[1]
+
+
+def _sqlite_writer_lock(site: Site) -> None:
+    """SQLite: the database's write lock, taken now by a no-op write (SQLite has one writer;
+    reads before it ran outside a transaction, so the checks after it see the latest data)."""
+    if db.session.get_bind().dialect.name != "postgresql":
         db.session.execute(update(Site).where(Site.id == site.id).values(id=Site.id))
 
 
@@ -123,53 +158,62 @@ def _lock_id(value: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def _check_flood(email_hashes: list[str], ip_hashes: list[str], now: dt.datetime) -> None:
-    """TooFast when this address or IP (hashed under any current or fallback key) posted within
-    FLOOD_SECONDS."""
-    seconds = int(current_app.config["FLOOD_SECONDS"])
-    if seconds <= 0:
-        return
-    since = now - dt.timedelta(seconds=seconds)
-    same_person = or_(Comment.email_hash.in_(email_hashes), Comment.ip_hash.in_(ip_hashes or [""]))
-    last = db.session.scalar(
-        select(func.max(Comment.created_at)).where(same_person, Comment.created_at > since)
-    )
-    decoy = db.session.scalar(
+@functools.cache
+def _checks_statement() -> t.Any:
+    """The flood and repeat checks in one statement, built once (see `_checks`)."""
+    emails: t.Any = bindparam("emails", expanding=True)
+    ips: t.Any = bindparam("ips", expanding=True)
+    since = bindparam("since", type_=UTCDateTime)
+    text_c = (Comment.article_id == bindparam("article_id"),
+              Comment.body_fingerprint == bindparam("fingerprint"))
+    text_d = (Decoy.article_id == bindparam("article_id"),
+              Decoy.body_fingerprint == bindparam("fingerprint"), Decoy.withdrawn.is_(False),
+              Decoy.email_hash.in_(emails))
+    return select(
+        select(func.max(Comment.created_at)).where(
+            or_(Comment.email_hash.in_(emails), Comment.ip_hash.in_(ips)),
+            Comment.created_at > since).scalar_subquery(),
         select(func.max(Decoy.created_at)).where(
-            or_(Decoy.email_hash.in_(email_hashes), Decoy.ip_hash.in_(ip_hashes or [""])),
-            Decoy.created_at > since)
+            or_(Decoy.email_hash.in_(emails), Decoy.ip_hash.in_(ips)),
+            Decoy.created_at > since).scalar_subquery(),
+        exists().where(*text_c, Comment.email_hash.in_(emails), Comment.ip_hash.in_(ips)),
+        exists().where(*text_d, Decoy.ip_hash.in_(ips)),
+        exists().where(*text_c, Comment.email_hash.in_(emails)),
+        exists().where(*text_d),
+        exists().where(*text_c),
     )
-    if decoy is not None and (last is None or decoy > last):
-        last = decoy
-    if last is not None:
-        if last.tzinfo is None:
-            last = last.replace(tzinfo=dt.UTC)
-        wait = seconds - int((now - last).total_seconds())
-        raise TooFast(max(1, wait))
 
 
-def _repeat(article_id: int, email_hashes: list[str], ip_hashes: list[str],
-            body_fingerprint: str) -> str | None:
-    """Whether this text was sent here before: "duplicate" (the same address from the same
-    client: a double submit), "decoy" (the same address from another client: answered as held,
-    stored never, so the duplicate rule is no oracle of who wrote what), "copy" (another
-    address's text: held for a moderator, so a right and a wrong guess look alike), or None."""
-    same_text = Comment.article_id == article_id, Comment.body_fingerprint == body_fingerprint
-    rows = db.session.execute(
-        select(Comment.email_hash, Comment.ip_hash).where(*same_text).limit(50)
-    ).all()
-    decoys = db.session.execute(
-        select(Decoy.ip_hash).where(Decoy.article_id == article_id,
-                                    Decoy.body_fingerprint == body_fingerprint,
-                                    Decoy.email_hash.in_(email_hashes),
-                                    Decoy.withdrawn.is_(False)).limit(50)
-    ).all()
-    mine = [ip for email, ip in rows if email in email_hashes] + [ip for (ip,) in decoys]
-    if any(ip is not None and ip in ip_hashes for ip in mine):
-        return "duplicate"
-    if mine:
-        return "decoy"
-    return "copy" if rows else None
+def _checks(article_id: int, email_hashes: list[str], ip_hashes: list[str],
+            body_fingerprint: str, now: dt.datetime) -> tuple[dt.datetime | None, str | None]:
+    """One round trip: the poster's latest submission within FLOOD_SECONDS (a comment or decoy
+    by this address or IP under any current or fallback key; None: none, or no limit), and
+    whether this text was sent here before: "duplicate" (same address, same client: a double
+    submit), "decoy" (same address, another client: answered as held, stored never, so the rule
+    is no oracle of who wrote what), "copy" (another address's text: held for a moderator, so a
+    right and a wrong guess look alike), or None."""
+    seconds = int(current_app.config["FLOOD_SECONDS"])
+    since = now - dt.timedelta(seconds=seconds if seconds > 0 else -86400)  # none: none passes
+    row = db.session.execute(_checks_statement(), {
+        "emails": email_hashes, "ips": ip_hashes, "since": since, "article_id": article_id,
+        "fingerprint": body_fingerprint}).one()
+    last_comment, last_decoy, same_client_c, same_client_d, mine_c, mine_d, any_text = row
+    last = max((x for x in (last_comment, last_decoy) if x is not None), default=None)
+    if same_client_c or same_client_d:
+        return last, "duplicate"
+    if mine_c or mine_d:
+        return last, "decoy"
+    return last, "copy" if any_text else None
+
+
+def _flood_wait(last: dt.datetime | None, now: dt.datetime) -> None:
+    """:raises TooFast: the poster's last submission is newer than FLOOD_SECONDS."""
+    if last is None:
+        return
+    if last.tzinfo is None:
+        last = last.replace(tzinfo=dt.UTC)
+    wait = int(current_app.config["FLOOD_SECONDS"]) - int((now - last).total_seconds())
+    raise TooFast(max(1, wait))
 
 
 def _decoy(article: Article, sub: Submission, hashes: tuple[str, str | None, str],
@@ -237,8 +281,11 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
     :raises Duplicate: the same person already sent the same text here from this client (from
         another client the answer is a held comment's and nothing is stored; see `_repeat`).
     """
-    site = sites.get(site_key)
-    article = _get_or_create_article(site, article_key)
+    k: Keys = keys()
+    email_hash = k.email_hash(sub.email)
+    ip_hash = k.ip_hash(client.ip) if client.ip else None
+    site, found = _site_and_article(site_key, article_key, email_hash, ip_hash)
+    article = found if found is not None else _get_or_create_article(site, article_key)
     now = utcnow()
     if not comments_open(site, article, now):
         raise CommentsClosed()
@@ -248,19 +295,16 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
         if parent is None or parent.article_id != article.id or parent.status != "approved":
             raise NotFound("The comment you reply to does not exist here.")
     _remember_context(site, article, sub)
-    k: Keys = keys()
-    email_hash = k.email_hash(sub.email)
     email_hashes = k.email_hashes(sub.email)
     prefix = ip_prefix(client.ip)
-    ip_hash = k.ip_hash(client.ip) if client.ip else None
     ban = bans.matching(site, sub.email, client.ip)  # before the spam pipeline
     if ban is not None and ban.mode == "reject":
         raise bans.Banned()
     ip_hashes = k.ip_hashes(client.ip) if client.ip else []
-    _one_poster_at_a_time(site, email_hash, ip_hash)
-    _check_flood(email_hashes, ip_hashes, now)
+    _sqlite_writer_lock(site)
     body_fingerprint = fingerprint(sub.body)
-    repeat = _repeat(article.id, email_hashes, ip_hashes, body_fingerprint)
+    last, repeat = _checks(article.id, email_hashes, ip_hashes, body_fingerprint, now)
+    _flood_wait(last, now)
     if repeat == "duplicate":
         raise Duplicate()
     if repeat == "decoy":

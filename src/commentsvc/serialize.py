@@ -26,6 +26,13 @@ def iso(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def utc_text(value: dt.datetime) -> str:
+    """ISO_UTC of a time read without UTCDateTime: aware in any zone, or naive UTC (SQLite)."""
+    if value.tzinfo is not None and value.utcoffset():
+        value = value.astimezone(dt.UTC)
+    return value.strftime(ISO_UTC)
+
+
 def avatar_url(comment: Comment) -> str:
     return url_for("embed.avatar", key=comment.avatar_key or "anonymous", _external=False)
 
@@ -60,8 +67,8 @@ def _fast_shape() -> t.Callable[[Comment], dict[str, t.Any]]:
             "author": {"name": c.author_name, "url": c.author_url,
                        "avatar": f"{head}{c.avatar_key or 'anonymous'}{tail}"},
             "body_html": c.body_html,
-            "created_at": c.created_at.strftime(ISO_UTC),  # stored and read back as UTC
-            "edited_at": edited.strftime(ISO_UTC) if edited is not None else None,
+            "created_at": utc_text(c.created_at),
+            "edited_at": utc_text(edited) if edited is not None else None,
             "staff": bool(c.staff),
             "pinned": c.pinned_at is not None,
             "replies": [],
