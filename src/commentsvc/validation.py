@@ -152,12 +152,12 @@ def validate_submission(body: Body) -> Submission:
     )
 
 
-def parse_edit(request: Request) -> Edit:
-    """Read an author's or moderator's new body.
+def parse_edit(request: Request, form: t.Mapping[str, t.Any] | None = None) -> Edit:
+    """Read an author's or moderator's new body (from `form` when a page has read it already).
 
     :raises ValidationFailed: when the body breaks the same rules as a new comment's.
     """
-    return Edit(body=_body(read_body(request).data.get("body")))
+    return Edit(body=_body((read_body(request).data if form is None else form).get("body")))
 
 
 def _body(value: t.Any) -> str:
