@@ -144,6 +144,21 @@
     }).catch(function (error) { notice(error.message); });
   }
 
+  // The card's newsroom tools stay plain forms: a key opens or sends them (issue 17).
+  function pinTool(card) {
+    var form = card.querySelector("form.tool-pin");
+    if (!form) { notice("That action does not apply to comment " + card.dataset.id + "."); return; }
+    form.requestSubmit();
+  }
+
+  function openTool(card, name) {
+    var details = card.querySelector('details[data-tool="' + name + '"]');
+    if (!details) { notice("That action does not apply to comment " + card.dataset.id + "."); return; }
+    details.open = true;
+    var field = details.querySelector("select, textarea, input:not([type=hidden])");
+    if (field) { field.focus(); }
+  }
+
   function keysOn() {
     var box = document.getElementById("keys-on");
     return !box || box.checked;
@@ -170,6 +185,9 @@
     else if (actions[event.key]) { act(card, actions[event.key]); }
     else if (event.key === "e") { reveal(card); }
     else if (event.key === "x") { toggleSelect(card); }
+    else if (event.key === "p") { pinTool(card); }
+    else if (event.key === "b") { openTool(card, "ban"); }
+    else if (event.key === "w") { openTool(card, "reply"); }
     else { return; }
     event.preventDefault();
   }
@@ -247,7 +265,8 @@
         });
       }
     });
-    highlight(0);  // highlighted, not focused: the page starts at its top, header first
+    var back = location.hash ? document.getElementById(location.hash.slice(1)) : null;
+    highlight(back && back.classList.contains("card") ? cards.indexOf(back) : 0);  // not focused
     document.documentElement.classList.add("js-ready");
   }
 

@@ -248,10 +248,11 @@ def logout() -> t.Any:
     return redirect(url_for(".index"), 303)
 
 
-def _back() -> t.Any:
+def _back(anchor: str | None = None) -> t.Any:
     tab = request.form.get("tab")
     site = request.form.get("site") or None
-    return redirect(url_for(".index", status=tab if tab in VIEWS else None, site=site), 303)
+    return redirect(url_for(".index", status=tab if tab in VIEWS else None, site=site,
+                            _anchor=anchor), 303)
 
 
 def _counts() -> dict[str, int]:
@@ -350,7 +351,7 @@ def card_tool(comment_id: int, tool: str) -> t.Any:
     if asks_json():
         return {"message": done, "counts": _counts()}
     flash(done)
-    return _back()
+    return _back(anchor=f"comment-{comment_id}")  # back at the card
 
 
 @bp.get("/bans")
