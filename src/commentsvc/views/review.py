@@ -190,13 +190,13 @@ def _site_panel(site: str | None) -> tuple[sites.Settings | None, stats.Figures]
 def _page(revealed: dict[int, str | None] | None = None, message: str | None = None,
           code: int = 200, problem: dict[str, t.Any] | None = None) -> t.Any:
     view = request.args.get("status") or request.form.get("tab") or "pending"
-    status = "reported" if view == "reported" else parse_status(view, TABS)
+    reported = view == "reported"  # the Reported tab: unresolved reader reports, any status
+    status = "reported" if reported else parse_status(view, TABS)
     site = request.args.get("site") or request.form.get("site") or None
     settings, figures = _site_panel(site)
-    page = moderation.list_queue(g.moderator, status=None if view == "reported" else status,
+    page = moderation.list_queue(g.moderator, status=None if reported else parse_status(view),
                                  site_key=site, article_key=None, limit=PAGE_SIZE,
-                                 cursor=request.args.get("cursor") or None,
-                                 flagged=view == "reported")
+                                 cursor=request.args.get("cursor") or None, flagged=reported)
     items = context.moderation_items(page.items)  # with flags, the parent's lines, history
     for item in items:
         item["body_html"] = sanitize_html(item["body_html"])  # stored sanitised; checked again
@@ -206,7 +206,7 @@ def _page(revealed: dict[int, str | None] | None = None, message: str | None = N
         sites=moderation.moderator_sites(g.moderator), tabs=VIEWS, labels=LABELS, verbs=VERBS,
         transitions=BULK_TO, revealed=revealed or {}, age=age,
         csrf=csrf_token(), settings=settings, figures=figures, bars=chart(figures),
-        chart_height=CHART_HEIGHT, message=message or " ".join(get_flashed_messages()),
+        chart_height=CHART_HEIGHT, message=message or " ".join(map(str, get_flashed_messages())),
         problem=problem or {}, pins_max=staff.PINS_MAX, days_max=BAN_DAYS_MAX,
     ), code
 
@@ -361,7 +361,7 @@ def bans_page() -> t.Any:
     shown = [sites.in_reach(g.moderator, site)] if site else moderation.moderator_sites(g.moderator)
     return render_template("review_bans.html", moderator=g.moderator, csrf=csrf_token(),
                            listing=[(s.key, bans.active(g.moderator, s.key)) for s in shown],
-                           site=site, message=" ".join(get_flashed_messages()))
+                           site=site, message=" ".join(map(str, get_flashed_messages())))
 
 
 @bp.post("/bans/<int:ban_id>/lift")
