@@ -288,3 +288,36 @@ def test_the_new_review_pages_pass_axe(browser, live_server, actions, demo):
             assert axe(page) == [], "bans page"
         finally:
             context.close()
+
+
+def test_the_tools_work_with_javascript_off(browser, live_server, actions, demo):
+    from playwright.sync_api import expect
+
+    cid = published(actions, demo, name="Bo", body="Worth a pin", email="bo@example.org")
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/moderate/")
+        page.get_by_label("Moderator token").fill(demo)
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("link", name="Approved").click()
+        card = page.locator(f"#comment-{cid}")
+        card.get_by_role("button", name="Pin as editors' pick").click()
+        expect(page.locator("#notice")).to_have_text(
+            f"Comment {cid} is pinned as an editors' pick.")
+        card.get_by_text("Reply as staff", exact=True).first.click()  # the summary
+        card.get_by_role("button", name="Publish reply").click()  # empty: the browser refuses
+        card.get_by_label("Reply as staff").fill("   ")  # blank: the server names the field
+        card.get_by_role("button", name="Publish reply").click()
+        expect(page.locator(f"#comment-{cid} .field-error")).to_have_text(
+            "Reply as staff: is required")
+        card.get_by_text("Ban author…").click()
+        card.get_by_label("go to spam unseen (shadow)").check()
+        card.get_by_role("button", name="Ban author", exact=True).click()
+        expect(page.locator("#notice")).to_have_text(f"The author of comment {cid} is banned.")
+        assert actions.thread().get_json()["comments"][0]["pinned"] is True
+        page.get_by_role("link", name="Bans").click()
+        page.get_by_role("button", name="Lift ban").click()
+        expect(page.locator("#notice")).to_have_text("The ban is lifted.")
+    finally:
+        context.close()
