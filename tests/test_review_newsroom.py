@@ -207,3 +207,12 @@ def test_the_tools_need_the_csrf_token_and_stay_on_ones_own_sites(actions, clien
 def test_the_bans_page_needs_a_login(client, desk):
     assert client.get("/moderate/bans").status_code == 302
     assert client.post("/moderate/bans/1/lift", data={}).status_code == 403
+
+
+def test_keep_published_is_offered_in_the_reported_tab_only(actions, client, desk):
+    cid = actions.post(body="Fine words").json["id"]
+    report(client, cid, "other")
+    login(client, desk)
+    approved = client.get("/moderate/?status=approved").data.decode()
+    assert "Reported by 1 reader:" in approved and "Keep published" not in approved
+    assert "Keep published" in client.get("/moderate/?status=reported").data.decode()
