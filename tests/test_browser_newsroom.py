@@ -228,12 +228,15 @@ def test_reply_as_staff_and_pin_by_keyboard_seen_in_the_widget(context, live_ser
     expect(page.locator("#notice")).to_have_text(
         f"Your staff reply to comment {question} is published.")
     expect(page.locator(".card.current")).to_have_attribute("data-id", str(question))
+    page.evaluate("window.stayed = true")
     page.keyboard.press("p")
     expect(page.locator("#notice")).to_have_text(
         f"Comment {question} is pinned as an editors' pick.")
     card = page.locator(f"#comment-{question}")
     expect(card.locator(".badge")).to_have_text("Editors' pick")
     expect(card.get_by_role("button", name="Unpin")).to_be_visible()
+    assert page.evaluate("window.stayed") is True  # answered in place, no page load
+    page.reload()  # the staff reply has a card of its own
     staff_card = page.locator(".card", has=page.locator(".badge", has_text="Staff"))
     expect(staff_card.locator(".name")).to_have_text("Ana, Newsdesk")
     expect(staff_card.get_by_role("button", name="Pin as editors' pick")).to_have_count(0)

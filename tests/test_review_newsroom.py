@@ -216,3 +216,19 @@ def test_keep_published_is_offered_in_the_reported_tab_only(actions, client, des
     approved = client.get("/moderate/?status=approved").data.decode()
     assert "Reported by 1 reader:" in approved and "Keep published" not in approved
     assert "Keep published" in client.get("/moderate/?status=reported").data.decode()
+
+
+def test_the_pages_script_gets_json_answers_from_the_tools(actions, client, desk):
+    ids = [actions.post(body=f"pick {i}", email=f"p{i}@example.org").json["id"] for i in range(6)]
+    for cid in ids[:5]:
+        actions.moderate(desk, cid, pinned=True)
+    csrf = login(client, desk)
+    fetch = {"X-CSRF-Token": csrf, "Accept": "application/json"}
+    refused = client.post(f"/moderate/comments/{ids[5]}/pin", data={"pinned": "1"}, headers=fetch)
+    assert refused.status_code == 422 and "at most 5" in refused.json["fields"]["pinned"]
+    freed = client.post(f"/moderate/comments/{ids[0]}/pin", data={"pinned": "0"}, headers=fetch)
+    assert freed.status_code == 200
+    assert freed.json["message"] == f"Comment {ids[0]} is no longer pinned."
+    assert freed.json["counts"]["approved"] == 6
+    empty = client.post(f"/moderate/comments/{ids[0]}/reply", data={"body": ""}, headers=fetch)
+    assert empty.status_code == 422 and empty.json["fields"] == {"body": "is required"}

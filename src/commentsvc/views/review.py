@@ -340,12 +340,16 @@ def card_tool(comment_id: int, tool: str) -> t.Any:
     try:
         done = {"pin": _pin, "reply": _reply, "ban": _ban}[tool](comment_id)
     except (ValidationFailed, InvalidTransition) as e:
+        if asks_json():
+            raise  # the page's script names the field itself
         fields = e.fields or {FIRST_FIELD[tool]: e.message}
         shown = " · ".join(f"{gettext(FIELD_LABELS.get(k, k))}: {v}" for k, v in fields.items())
         return _page(problem={"id": comment_id, "tool": tool, "values": request.form,
                               "fields": fields, "shown": shown}, code=e.status,
                      message=gettext("Comment %(id)s: nothing was done.", id=comment_id)
                      + " " + shown)
+    if asks_json():
+        return {"message": done, "counts": _counts()}
     flash(done)
     return _back(anchor=f"comment-{comment_id}")  # back at the card
 
