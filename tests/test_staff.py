@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from .moderating import auth
@@ -148,3 +150,29 @@ def test_a_pick_that_is_unpublished_keeps_its_place(actions, desk):
 def test_moderator_list_shows_the_display_name(desk, runner):
     listing = runner.invoke(args=["moderator", "list"]).output
     assert "ana\tdemo\tactive\tAna, Newsdesk" in listing
+
+
+def test_concurrent_pins_never_pass_the_limit(app, actions, desk):
+    """Ten moderators' requests at the same moment, each pinning another comment: five win.
+    Without the article lock each request counted four or fewer pins and all ten were stored."""
+    ids = [actions.post(body=f"pick me {i}", email=f"p{i}@example.org").json["id"]
+           for i in range(10)]
+    barrier = threading.Barrier(len(ids))
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def send(cid: int) -> None:
+        client = app.test_client()
+        barrier.wait()
+        answer = client.patch(f"/api/v1/moderation/comments/{cid}", json={"pinned": True},
+                              headers=auth(desk))
+        with lock:
+            statuses.append(answer.status_code)
+
+    threads = [threading.Thread(target=send, args=(cid,)) for cid in ids]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    assert sorted(statuses) == [200] * 5 + [422] * 5
+    assert [c["pinned"] for c in actions.thread().json["comments"]] == [True] * 5 + [False] * 5

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 
 from sqlalchemy import or_, select, tuple_
 
@@ -24,26 +23,14 @@ from .errors import Forbidden, NotFound, ValidationFailed
 from .extensions import db
 from .models import ID_MAX, Article, Ban, Comment, Moderator, Site, utcnow
 from .privacy import ip_prefix, keys, mask_email
+from .validation import BanRequest as BanRequest
 
-DAYS_MAX = 3650
 LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 DOMAIN_RE = re.compile(rf"^(?=.{{4,253}}$)({LABEL}\.)+[a-z][a-z0-9-]{{1,62}}$")
 
 
 class Banned(Forbidden):
     status, code, message = 403, "banned", "You may not comment on this site."
-
-
-@dataclass(frozen=True)
-class BanRequest:
-    """A moderator's ban, already parsed: from a comment, or a domain given by value."""
-
-    kind: str
-    comment_id: int | None = None
-    value: str | None = None
-    mode: str = "reject"
-    days: int | None = None
-    reason: str | None = None
 
 
 def _domain_hashes(domain: str) -> list[str]:

@@ -1,6 +1,7 @@
 """Field checks every layer shares: text, addresses, statuses, article keys. Low and plain.
 
     clean_text(value, multiline=True)     # NFC, trimmed; ValueError("contains a NUL character")
+    optional_text(note, 500)              # cleaned text or None; ValueError when too long
     check_name("Ana")                     # the name, or ValueError (bidi controls, invisible-only)
     check_url("https://ana.example/")     # the URL, or ValueError
     check_email("Ana@Example.ORG")        # email-validator's normal form, or ValueError
@@ -23,12 +24,13 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
-from .models import ARTICLE_KEY_MAX, STATUSES
+from .models import ARTICLE_KEY_MAX, STATUSES, SUBSCRIPTION_SCOPES
 
 Status = t.Literal["pending", "approved", "spam", "rejected", "deleted"]
 
 BULK_MAX = 200  # ids in one bulk status change
 REASON_MAX = 500  # characters of a moderator's note
+OPTIONAL_MAX = 2000  # form_token, fax, return_to: opaque strings, bounded
 
 
 def clean_text(value: t.Any, *, multiline: bool = False) -> str:
@@ -52,6 +54,17 @@ def clean_text(value: t.Any, *, multiline: bool = False) -> str:
         if ch not in allowed and unicodedata.category(ch) == "Cc":
             raise ValueError("contains control characters")
     return value.strip()
+
+
+def optional_text(value: t.Any, high: int) -> str | None:
+    """Optional multiline text (a note, a reason), cleaned; None when blank.
+
+    :raises ValueError: not text, forbidden characters, or longer than `high`.
+    """
+    text = clean_text(value, multiline=True)
+    if len(text) > high:
+        raise ValueError(f"must be at most {high} characters")
+    return text or None
 
 
 # Characters that reorder text around them (bidi embeddings, overrides, isolates, marks):
@@ -169,3 +182,49 @@ def check_article_key(value: str) -> str:
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
         raise ValueError("may not hold control characters")
     return value
+
+
+# Optional fields of a submission, for `validation`: a problem goes into `fields`.
+
+def parent_id_field(value: t.Any, fields: dict[str, str]) -> int | None:
+    """None for no parent (absent, null, "" or 0 as WordPress forms send); else a positive id."""
+    if isinstance(value, bool):
+        fields["parent_id"] = "must be a comment id (a whole number)"
+        return None
+    if value is None or value == "" or (type(value) in (int, str) and str(value) == "0"):
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    if isinstance(value, int) and 0 < value < 2**63:
+        return value
+    fields["parent_id"] = "must be a comment id (a whole number)"
+    return None
+
+
+def notify_field(value: t.Any, fields: dict[str, str]) -> str | None:
+    """The reader-mail choice: absent, null or "" for none; else "replies" or "all"."""
+    if value is None or value == "":
+        return None
+    if value in SUBSCRIPTION_SCOPES:
+        return str(value)
+    fields["notify"] = "must be replies or all"
+    return None
+
+
+def opaque_field(value: t.Any, name: str, fields: dict[str, str]) -> str | None:
+    """An optional opaque string: bounded, UTF-8 clean, without control characters."""
+    if value is None or value == "":
+        return None
+    try:
+        text = clean_text(value)
+    except ValueError as e:
+        if name == "fax":
+            return "filled"  # any value marks spam; the honeypot is never named to the sender
+        fields[name] = str(e)
+        return None
+    if len(text) > OPTIONAL_MAX:
+        if name == "fax":
+            return "filled"
+        fields[name] = f"must be at most {OPTIONAL_MAX} characters"
+        return None
+    return text or None

@@ -330,7 +330,10 @@ def status_counts(moderator: Moderator, site_key: str | None = None) -> dict[str
     """How many comments of each status the moderator may see (for the review page's tabs)."""
     query = _in_scope(select(Comment.status, func.count()).join(Article), moderator, site_key)
     found = {status: n for status, n in db.session.execute(query.group_by(Comment.status))}
-    return {status: int(found.get(status, 0)) for status in STATUSES}
+    reported = _in_scope(select(func.count(Comment.id)).join(Article), moderator, site_key)
+    return {**{status: int(found.get(status, 0)) for status in STATUSES},  # and the Reported tab
+            "reported": int(db.session.scalar(reported.where(Comment.id.in_(flags.flagged_ids())))
+                            or 0)}
 
 
 def set_comments_open(moderator: Moderator, site_key: str, article_key: str,

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from . import sites
 from .comments import bump_article, fingerprint, mark_approved
 from .errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from .extensions import db
-from .models import ID_MAX, NAME_MAX, Comment, ModerationEvent, Moderator, utcnow
+from .models import ID_MAX, NAME_MAX, Article, Comment, ModerationEvent, Moderator, utcnow
 from .privacy import keys
 from .render import render_body
 from .validation import clean_text
@@ -69,6 +69,20 @@ def reply(moderator: Moderator, parent_id: int, body: str) -> Comment:
     return comment
 
 
+def _one_pinner_at_a_time(article_id: int) -> None:
+    """Serialise pins of one article until this transaction ends, so the count below sees
+    every pin committed before it (two moderators cannot both take the 5th place).
+
+    PostgreSQL: a row lock on the article (FOR UPDATE), the row every pin bumps anyway.
+    SQLite: the database's write lock, taken now by a no-op write (comments.py does the same).
+    """
+    query = select(Article.id).where(Article.id == article_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(query.with_for_update())
+    else:
+        db.session.execute(update(Article).where(Article.id == article_id).values(id=Article.id))
+
+
 def set_pinned(comment: Comment, pinned: bool, moderator: Moderator) -> None:
     """Pin (editors' pick) or unpin; pinning needs an approved top-level comment and a free
     place among the article's PINS_MAX. The caller commits.
@@ -82,6 +96,7 @@ def set_pinned(comment: Comment, pinned: bool, moderator: Moderator) -> None:
             raise ValidationFailed({"pinned": "only top-level comments can be pinned"})
         if comment.status != "approved":
             raise ValidationFailed({"pinned": "only approved comments can be pinned"})
+        _one_pinner_at_a_time(comment.article_id)
         # Every pin counts, shown or not: a pick that is unpublished and approved again comes
         # back pinned, so the article never shows more than PINS_MAX.
         count = db.session.scalar(

@@ -7,6 +7,8 @@
     status = parse_status("spam")          # a Status, or BadRequest
     key = parse_article_key(article)       # or BadRequest
     parse_edit(request), parse_selection(ids), parse_flag(data, "comments_open")
+    reason, note = parse_flag_request(body)  # a reader's report
+    ban = parse_ban(data)                  # BanRequest; parse_ban(form, form=True) for the page
 
 One set of rules for both body kinds. Text is NFC-normalised and trimmed, control characters
 are refused (newline and tab allowed in the body), lengths are checked here so the database
@@ -17,6 +19,7 @@ surrogates are refused before anything reaches a database.
 
 from __future__ import annotations
 
+import re
 import typing as t
 from dataclasses import dataclass
 
@@ -28,7 +31,17 @@ from .bodies import Body as Body
 from .bodies import read_body as read_body
 from .bodies import typed_form_values as typed_form_values
 from .errors import BadRequest, FormPost, ValidationFailed
-from .fields import BULK_MAX, REASON_MAX, check_article_key, check_name, check_status
+from .fields import (
+    BULK_MAX,
+    REASON_MAX,
+    check_article_key,
+    check_name,
+    check_status,
+    notify_field,
+    opaque_field,
+    optional_text,
+    parent_id_field,
+)
 from .fields import Status as Status
 from .fields import check_email as check_email
 from .fields import check_url as check_url
@@ -38,15 +51,16 @@ from .fields import shown as shown
 from .models import (
     ARTICLE_TITLE_MAX,
     ARTICLE_URL_MAX,
+    BAN_KINDS,
+    BAN_MODES,
     BODY_MAX,
     EMAIL_MAX,
+    FLAG_NOTE_MAX,
+    FLAG_REASONS,
     NAME_MAX,
     STATUSES,
-    SUBSCRIPTION_SCOPES,
     URL_MAX,
 )
-
-OPTIONAL_MAX = 2000  # form_token, fax, return_to: opaque strings, bounded
 
 
 @dataclass(frozen=True)
@@ -116,9 +130,9 @@ def validate_submission(body: Body) -> Submission:
                 check_url(values[name])
             except ValueError as e:
                 fields[name] = str(e)
-    parent_id = _parent_id(data.get("parent_id"), fields)
-    notify = _notify(data.get("notify"), fields)
-    opaque = {name: _opaque(data.get(name), name, fields)
+    parent_id = parent_id_field(data.get("parent_id"), fields)
+    notify = notify_field(data.get("notify"), fields)
+    opaque = {name: opaque_field(data.get(name), name, fields)
               for name in ("form_token", "fax", "return_to")}
     if fields:
         raise ValidationFailed(fields, form=FormPost(body.typed_values()) if body.is_form else None)
@@ -138,56 +152,12 @@ def validate_submission(body: Body) -> Submission:
     )
 
 
-def _parent_id(value: t.Any, fields: dict[str, str]) -> int | None:
-    """None for no parent (absent, null, "" or 0 as WordPress forms send); else a positive id."""
-    if isinstance(value, bool):
-        fields["parent_id"] = "must be a comment id (a whole number)"
-        return None
-    if value is None or value == "" or (type(value) in (int, str) and str(value) == "0"):
-        return None
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
-        value = int(value)
-    if isinstance(value, int) and 0 < value < 2**63:
-        return value
-    fields["parent_id"] = "must be a comment id (a whole number)"
-    return None
-
-
-def _notify(value: t.Any, fields: dict[str, str]) -> str | None:
-    """The reader-mail choice: absent, null or "" for none; else "replies" or "all"."""
-    if value is None or value == "":
-        return None
-    if value in SUBSCRIPTION_SCOPES:
-        return str(value)
-    fields["notify"] = "must be replies or all"
-    return None
-
-
-def _opaque(value: t.Any, name: str, fields: dict[str, str]) -> str | None:
-    """An optional opaque string: bounded, UTF-8 clean, without control characters."""
-    if value is None or value == "":
-        return None
-    try:
-        text = clean_text(value)
-    except ValueError as e:
-        if name == "fax":
-            return "filled"  # any value marks spam; the honeypot is never named to the sender
-        fields[name] = str(e)
-        return None
-    if len(text) > OPTIONAL_MAX:
-        if name == "fax":
-            return "filled"
-        fields[name] = f"must be at most {OPTIONAL_MAX} characters"
-        return None
-    return text or None
-
-
-def parse_edit(request: Request) -> Edit:
-    """Read an author's or moderator's new body.
+def parse_edit(request: Request, form: t.Mapping[str, t.Any] | None = None) -> Edit:
+    """Read an author's or moderator's new body (from `form` when a page has read it already).
 
     :raises ValidationFailed: when the body breaks the same rules as a new comment's.
     """
-    return Edit(body=_body(read_body(request).data.get("body")))
+    return Edit(body=_body((read_body(request).data if form is None else form).get("body")))
 
 
 def _body(value: t.Any) -> str:
@@ -255,16 +225,11 @@ def _reason(data: dict[str, t.Any]) -> str | None:
 
     :raises ValidationFailed: not text, or too long.
     """
-    value = data.get("reason")
-    if value is None:
-        return None
-    try:
-        reason = clean_text(value, multiline=True)
-    except ValueError as e:
-        raise ValidationFailed({"reason": str(e)}) from None
-    if len(reason) > REASON_MAX:
-        raise ValidationFailed({"reason": f"must be at most {REASON_MAX} characters"})
-    return reason or None
+    fields: dict[str, str] = {}
+    reason = _optional(data, "reason", REASON_MAX, fields)
+    if fields:
+        raise ValidationFailed(fields)
+    return reason
 
 
 def parse_moderator_patch(request: Request) -> ModeratorPatch:
@@ -351,3 +316,83 @@ def parse_days(args: t.Mapping[str, str]) -> int:
             and 1 <= int(raw) <= STATS_DAYS_MAX):
         raise ValidationFailed({"days": f"must be a whole number of days, 1-{STATS_DAYS_MAX}"})
     return int(raw)
+
+
+
+BAN_DAYS_MAX = 3650
+
+
+@dataclass(frozen=True)
+class BanRequest:
+    """A moderator's ban, parsed: the author of a comment, or a domain given by value."""
+
+    kind: str
+    comment_id: int | None = None
+    value: str | None = None
+    mode: str = "reject"
+    days: int | None = None
+    reason: str | None = None
+
+
+def _optional(data: t.Mapping[str, t.Any], name: str, high: int,
+              fields: dict[str, str]) -> str | None:
+    try:
+        return optional_text(data.get(name), high)
+    except ValueError as e:
+        fields[name] = str(e)
+        return None
+
+
+def parse_flag_request(body: Body) -> tuple[str, str | None]:
+    """(reason, note) of a reader's report.
+
+    :raises ValidationFailed: an unknown reason or a note over FLAG_NOTE_MAX characters.
+    """
+    fields: dict[str, str] = {}
+    reason = body.data.get("reason")
+    if reason not in FLAG_REASONS:
+        fields["reason"] = f"must be one of {', '.join(FLAG_REASONS)}"
+    note = _optional(body.data, "note", FLAG_NOTE_MAX, fields)
+    if fields:
+        raise ValidationFailed(fields)
+    return t.cast(str, reason), note
+
+
+def _number(value: t.Any) -> t.Any:
+    """A review-page field as JSON carries it: blank is absent, plain digits a number."""
+    text = value.strip() if isinstance(value, str) else value
+    return int(text) if isinstance(text, str) and re.fullmatch(r"[0-9]{1,9}", text) \
+        else text or None
+
+
+def parse_ban(data: t.Mapping[str, t.Any], form: bool = False) -> BanRequest:
+    """A ban from a JSON body (`form`: the review page's text fields).
+
+    :raises ValidationFailed: naming every bad field.
+    """
+    if form:
+        data = {k: _number(data.get(k)) if k in ("days", "comment_id") else data.get(k)
+                for k in ("kind", "mode", "days", "comment_id", "value", "reason")}
+    fields: dict[str, str] = {}
+    kind, mode, days = data.get("kind"), data.get("mode", "reject"), data.get("days")
+    comment_id, value = data.get("comment_id"), data.get("value")
+    if kind not in BAN_KINDS:
+        fields["kind"] = f"must be one of {', '.join(BAN_KINDS)}"
+    if mode not in BAN_MODES:
+        fields["mode"] = f"must be one of {', '.join(BAN_MODES)}"
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int)
+                             or not 1 <= days <= BAN_DAYS_MAX):
+        fields["days"] = f"must be a whole number of days, 1-{BAN_DAYS_MAX}, or null (forever)"
+    if comment_id is None and value is None:
+        fields["comment_id"] = "give the comment whose author to ban (or a domain as value)"
+    elif comment_id is not None and (isinstance(comment_id, bool)
+                                     or not isinstance(comment_id, int)):
+        fields["comment_id"] = "must be a comment id"
+    elif value is not None and not isinstance(value, str):
+        fields["value"] = "must be an email domain such as spam.example"
+    reason = _optional(data, "reason", REASON_MAX, fields)
+    if fields:
+        raise ValidationFailed(fields)
+    return BanRequest(kind=t.cast(str, kind), comment_id=comment_id,
+                      value=value if comment_id is None else None, mode=mode, days=days,
+                      reason=reason)

@@ -246,6 +246,17 @@ def _browser_paths() -> J:
         "/moderate/sites/{site}/settings": {"post": op(
             "Save a site's switches from the review page's settings panel.", "review",
             pages(*write), [SITE], requestBody=_form("csrf_token"))},
+        "/moderate/comments/{comment_id}/{tool}": {"post": op(
+            "A card's newsroom tool: pin (pinned=1|0), reply as staff (body), ban the author "
+            "(kind, days, mode, reason); a refused one is the queue again, the field named.",
+            "review", pages(*write), [COMMENT_ID, path_param(
+                "tool", {"type": "string", "enum": ["pin", "reply", "ban"]}, "The tool.", "pin")],
+            requestBody=_form("csrf_token"))},
+        "/moderate/bans": {"get": op("The bans in force on the moderator's sites, masked.",
+                                     "review", pages(302, 403, 404), [query("site", STR)])},
+        "/moderate/bans/{ban_id}/lift": {"post": op(
+            "Lift a ban from the bans page.", "review", pages(*write),
+            [path_param("ban_id", INT, "The ban's id.", 3)], requestBody=_form("csrf_token"))},
         "/moderate/mail/{token}": {"get": op(
             "A one-click link from a notification mail: shows a confirmation, changes nothing.",
             "notifications", pages(404, 405, 410),

@@ -144,6 +144,109 @@
     }).catch(function (error) { notice(error.message); });
   }
 
+  // The card's newsroom tools stay plain forms: a key opens or sends them (issue 17).
+  function pinTool(card) {
+    var form = card.querySelector("form.tool-pin");
+    if (!form) { notice("That action does not apply to comment " + card.dataset.id + "."); return; }
+    form.requestSubmit();
+  }
+
+  function openTool(card, name) {
+    var details = card.querySelector('details[data-tool="' + name + '"]');
+    if (!details) { notice("That action does not apply to comment " + card.dataset.id + "."); return; }
+    details.open = true;
+    var field = details.querySelector("select, textarea, input:not([type=hidden])");
+    if (field) { field.focus(); }
+  }
+
+  // Sent in place when scripts run: the answer's line in the status line, a refusal under the
+  // card's tools with the field's own label (the same words the page without scripts shows).
+  function labelOf(form, name) {
+    var field = form.querySelector('[name="' + name + '"]:not([type=hidden])');
+    var set = field && field.closest("fieldset");
+    if (set) { return set.querySelector("legend").textContent.trim(); }
+    var label = field && field.labels && field.labels[0];
+    if (label) { return label.firstChild.textContent.trim(); }
+    var details = form.closest("details");
+    return (details ? details.querySelector("summary") : form.querySelector("button")).textContent.trim();
+  }
+
+  function toolFailed(card, form, data, status) {
+    var fields = data.fields || {};
+    var names = Object.keys(fields);
+    var first = form.dataset.first;
+    var text = names.length ? names.map(function (name) {
+      return labelOf(form, name) + ": " + fields[name];
+    }).join(" · ") : labelOf(form, first) + ": " + (data.message || status);
+    var tools = card.querySelector(".tools");
+    var shown = tools.querySelector(".field-error");
+    if (!shown) {
+      shown = document.createElement("p");
+      shown.className = "field-error";
+      shown.id = "problem-" + card.dataset.id;
+      tools.insertBefore(shown, tools.firstChild);
+    }
+    shown.textContent = text;
+    notice(text);
+    var bad = form.querySelector('[name="' + (names[0] || first) + '"]:not([type=hidden])');
+    if (bad) {
+      bad.setAttribute("aria-invalid", "true");
+      bad.setAttribute("aria-describedby", shown.id);
+      bad.focus();
+    }
+  }
+
+  function toolDone(card, form, data) {
+    var old = card.querySelector(".tools .field-error");
+    if (old) { old.remove(); }
+    form.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
+    var button = form.querySelector("button[data-pin]");
+    if (button) {
+      var field = form.querySelector('input[name="pinned"]');
+      var pinned = field.value === "1";
+      field.value = pinned ? "0" : "1";
+      button.textContent = pinned ? button.dataset.unpin : button.dataset.pin;
+      var badges = card.querySelector(".badges");
+      var pick = badges.querySelector(".pick");
+      if (pinned && !pick) {
+        pick = document.createElement("span");
+        pick.className = "badge pick";
+        pick.textContent = button.dataset.badge;
+        badges.appendChild(pick);
+      } else if (!pinned && pick) { pick.remove(); }
+      badges.hidden = !badges.children.length;
+    }
+    var details = form.closest("details");
+    if (details) {
+      form.reset();
+      details.open = false;
+      details.querySelector("summary").focus();
+    }
+    updateCounts(data.counts);
+    notice(data.message);
+  }
+
+  function setUpTools(card) {
+    card.querySelectorAll(".tools form:not(.act)").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var button = form.querySelector('button[type="submit"]');
+        button.disabled = true;
+        fetch(form.action, {
+          method: "POST", credentials: "same-origin",
+          headers: { "Accept": "application/json", "X-CSRF-Token": csrf },
+          body: new URLSearchParams(new FormData(form))
+        }).then(function (response) {
+          return response.json().catch(function () { return {}; }).then(function (data) {
+            button.disabled = false;
+            if (response.ok) { toolDone(card, form, data); }
+            else { toolFailed(card, form, data, response.status); }
+          });
+        }).catch(function (error) { button.disabled = false; notice(error.message); });
+      });
+    });
+  }
+
   function keysOn() {
     var box = document.getElementById("keys-on");
     return !box || box.checked;
@@ -170,6 +273,9 @@
     else if (actions[event.key]) { act(card, actions[event.key]); }
     else if (event.key === "e") { reveal(card); }
     else if (event.key === "x") { toggleSelect(card); }
+    else if (event.key === "p") { pinTool(card); }
+    else if (event.key === "b") { openTool(card, "ban"); }
+    else if (event.key === "w") { openTool(card, "reply"); }
     else { return; }
     event.preventDefault();
   }
@@ -239,6 +345,7 @@
           act(card, event.submitter ? event.submitter.value : form.querySelector("button").value);
         });
       });
+      setUpTools(card);
       var revealForm = card.querySelector("form.reveal");
       if (revealForm) {
         revealForm.addEventListener("submit", function (event) {
@@ -247,7 +354,8 @@
         });
       }
     });
-    highlight(0);  // highlighted, not focused: the page starts at its top, header first
+    var back = location.hash ? document.getElementById(location.hash.slice(1)) : null;
+    highlight(back && back.classList.contains("card") ? cards.indexOf(back) : 0);  // not focused
     document.documentElement.classList.add("js-ready");
   }
 

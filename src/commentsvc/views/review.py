@@ -4,6 +4,7 @@
     POST /moderate/login                        token -> session cookie (HttpOnly, SameSite=Lax)
     POST /moderate/comments/7/status            status=approved (JSON for fetch, else 303 back)
     POST /moderate/sites/demo/settings          the settings panel (site switches)
+    POST /moderate/comments/7/pin|reply|ban     a card's tools; GET /moderate/bans: bans, masked
 
 Sessions are stored server side (review_sessions.py): after login the cookie holds only a
 random id, so logout and `moderator revoke` end the session at once. SameSite=Lax, not
@@ -24,7 +25,9 @@ import typing as t
 from flask import (
     Blueprint,
     Response,
+    flash,
     g,
+    get_flashed_messages,
     redirect,
     render_template,
     request,
@@ -32,20 +35,36 @@ from flask import (
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
+from flask_babel import gettext
 
-from .. import clock, moderation, review_sessions, serialize, sites, stats
-from ..errors import Forbidden, Unauthorized, asks_json
+from .. import (
+    bans,
+    clock,
+    context,
+    i18n,
+    moderation,
+    review_sessions,
+    serialize,
+    sites,
+    staff,
+    stats,
+)
+from ..errors import Forbidden, InvalidTransition, Unauthorized, ValidationFailed, asks_json
 from ..extensions import limiter
 from ..models import Moderator
 from ..render import sanitize_html
 from ..site_inputs import parse_site_form
-from ..validation import parse_selection, parse_status
+from ..validation import BAN_DAYS_MAX, parse_ban, parse_edit, parse_selection, parse_status
 
 bp = Blueprint("review", __name__, url_prefix="/moderate")
 
 TABS = ("pending", "spam", "approved", "rejected")
 LABELS = {"pending": "Pending", "spam": "Spam", "approved": "Approved", "rejected": "Rejected"}
 VERBS = {"approved": "Approve", "spam": "Spam", "rejected": "Reject", "pending": "Unpublish"}
+LABELS["reported"] = i18n.N_("Reported")
+VIEWS = (*TABS, "reported")  # the Reported tab: comments with unresolved reader reports
+# Bulk actions of the Reported tab ("approved" keeps a published comment and settles reports).
+BULK_TO = {**moderation.TRANSITIONS, "reported": frozenset({"approved", "spam", "rejected"})}
 PAGE_SIZE = 25
 CHART_DAYS = 14
 CHART_HEIGHT = 60
@@ -169,23 +188,26 @@ def _site_panel(site: str | None) -> tuple[sites.Settings | None, stats.Figures]
 
 
 def _page(revealed: dict[int, str | None] | None = None, message: str | None = None,
-          code: int = 200) -> t.Any:
-    status = parse_status(request.args.get("status") or request.form.get("tab") or "pending",
-                          TABS)
+          code: int = 200, problem: dict[str, t.Any] | None = None) -> t.Any:
+    view = request.args.get("status") or request.form.get("tab") or "pending"
+    reported = view == "reported"  # the Reported tab: unresolved reader reports, any status
+    status = "reported" if reported else parse_status(view, TABS)
     site = request.args.get("site") or request.form.get("site") or None
     settings, figures = _site_panel(site)
-    page = moderation.list_queue(g.moderator, status=status, site_key=site, article_key=None,
-                                 limit=PAGE_SIZE, cursor=request.args.get("cursor") or None)
-    items = [serialize.moderation_item(c) for c in page.items]
+    page = moderation.list_queue(g.moderator, status=None if reported else parse_status(view),
+                                 site_key=site, article_key=None, limit=PAGE_SIZE,
+                                 cursor=request.args.get("cursor") or None, flagged=reported)
+    items = context.moderation_items(page.items)  # with flags, the parent's lines, history
     for item in items:
         item["body_html"] = sanitize_html(item["body_html"])  # stored sanitised; checked again
     return render_template(
         "review.html", moderator=g.moderator, items=items, status=status, site=site,
         next_cursor=page.next_cursor, counts=moderation.status_counts(g.moderator, site),
-        sites=moderation.moderator_sites(g.moderator), tabs=TABS, labels=LABELS, verbs=VERBS,
-        transitions=moderation.TRANSITIONS, revealed=revealed or {}, age=age,
+        sites=moderation.moderator_sites(g.moderator), tabs=VIEWS, labels=LABELS, verbs=VERBS,
+        transitions=BULK_TO, revealed=revealed or {}, age=age,
         csrf=csrf_token(), settings=settings, figures=figures, bars=chart(figures),
-        chart_height=CHART_HEIGHT, message=message,
+        chart_height=CHART_HEIGHT, message=message or " ".join(map(str, get_flashed_messages())),
+        problem=problem or {}, pins_max=staff.PINS_MAX, days_max=BAN_DAYS_MAX,
     ), code
 
 
@@ -226,10 +248,11 @@ def logout() -> t.Any:
     return redirect(url_for(".index"), 303)
 
 
-def _back() -> t.Any:
+def _back(anchor: str | None = None) -> t.Any:
     tab = request.form.get("tab")
     site = request.form.get("site") or None
-    return redirect(url_for(".index", status=tab if tab in TABS else None, site=site), 303)
+    return redirect(url_for(".index", status=tab if tab in VIEWS else None, site=site,
+                            _anchor=anchor), 303)
 
 
 def _counts() -> dict[str, int]:
@@ -269,7 +292,6 @@ def bulk() -> t.Any:
     return _back()
 
 
-
 @bp.post("/sites/<site>/settings")
 @login_required
 def site_settings(site: str) -> t.Any:
@@ -281,3 +303,70 @@ def site_settings(site: str) -> t.Any:
         return sites.settings(configured).as_dict()
     return redirect(url_for(".index", site=site, status=request.form.get("tab") or None,
                             _anchor="settings"), 303)
+
+
+# The card's newsroom tools, plain forms (POST, then back to the tab with a notice); a mistake
+# is answered in place: the queue again, the field named (422/409), never an error page.
+FIRST_FIELD = {"pin": "pinned", "reply": "body", "ban": "days"}
+FIELD_LABELS = {"pinned": i18n.N_("Pin as editors' pick"), "body": i18n.N_("Reply as staff"),
+                "kind": i18n.N_("Ban by"), "days": i18n.N_("Days (empty: no end)"),
+                "mode": i18n.N_("Their next comments"), "reason": i18n.N_("Reason"),
+                "comment_id": i18n.N_("Ban author")}
+
+
+def _pin(comment_id: int) -> str:
+    pinned = request.form.get("pinned") == "1"
+    moderation.update_comment(g.moderator, comment_id, pinned=pinned)
+    return (gettext("Comment %(id)s is pinned as an editors' pick.", id=comment_id) if pinned
+            else gettext("Comment %(id)s is no longer pinned.", id=comment_id))
+
+
+def _reply(comment_id: int) -> str:
+    staff.reply(g.moderator, comment_id, parse_edit(request, request.form).body)
+    return gettext("Your staff reply to comment %(id)s is published.", id=comment_id)
+
+
+def _ban(comment_id: int) -> str:
+    site = moderation.get_comment(g.moderator, comment_id).article.site.key
+    req = parse_ban({**request.form.to_dict(), "comment_id": str(comment_id), "value": None},
+                    form=True)  # banned from the comment: the moderator never sees the address
+    bans.create(g.moderator, site, req)
+    return gettext("The author of comment %(id)s is banned.", id=comment_id)
+
+
+@bp.post("/comments/<int:comment_id>/<any(pin, reply, ban):tool>")
+@login_required
+def card_tool(comment_id: int, tool: str) -> t.Any:
+    try:
+        done = {"pin": _pin, "reply": _reply, "ban": _ban}[tool](comment_id)
+    except (ValidationFailed, InvalidTransition) as e:
+        if asks_json():
+            raise  # the page's script names the field itself
+        fields = e.fields or {FIRST_FIELD[tool]: e.message}
+        shown = " · ".join(f"{gettext(FIELD_LABELS.get(k, k))}: {v}" for k, v in fields.items())
+        return _page(problem={"id": comment_id, "tool": tool, "values": request.form,
+                              "fields": fields, "shown": shown}, code=e.status,
+                     message=gettext("Comment %(id)s: nothing was done.", id=comment_id)
+                     + " " + shown)
+    if asks_json():
+        return {"message": done, "counts": _counts()}
+    flash(done)
+    return _back(anchor=f"comment-{comment_id}")  # back at the card
+
+
+@bp.get("/bans")
+@login_required
+def bans_page() -> t.Any:
+    site = request.args.get("site") or None
+    shown = [sites.in_reach(g.moderator, site)] if site else moderation.moderator_sites(g.moderator)
+    return render_template("review_bans.html", moderator=g.moderator, csrf=csrf_token(),
+                           listing=[(s.key, bans.active(g.moderator, s.key)) for s in shown],
+                           site=site, message=" ".join(map(str, get_flashed_messages())))
+
+
+@bp.post("/bans/<int:ban_id>/lift")
+@login_required
+def lift_ban(ban_id: int) -> t.Any:
+    bans.remove(g.moderator, ban_id)
+    flash(gettext("The ban is lifted."))
+    return redirect(url_for(".bans_page", site=request.form.get("site") or None), 303)
