@@ -35,6 +35,8 @@ from .fields import check_url as check_url
 from .fields import clean_text as clean_text
 from .fields import normalize_email as normalize_email
 from .fields import shown as shown
+from .i18n import N_, nt
+from .i18n import reason as refusal
 from .models import (
     ARTICLE_TITLE_MAX,
     ARTICLE_URL_MAX,
@@ -72,9 +74,10 @@ class Edit:
 
 def _length(fields: dict[str, str], name: str, value: str, low: int, high: int) -> None:
     if not value and low > 0:
-        fields.setdefault(name, "is required")
+        fields.setdefault(name, N_("is required"))
     elif len(value) > high:
-        fields.setdefault(name, f"must be at most {high} characters")
+        fields.setdefault(name, nt("must be at most %(num)s character",
+                                   "must be at most %(num)s characters", high))
 
 
 def validate_submission(body: Body) -> Submission:
@@ -90,13 +93,13 @@ def validate_submission(body: Body) -> Submission:
         try:
             values[name] = clean_text(data.get(name), multiline=multiline)
         except ValueError as e:
-            fields[name] = str(e)
+            fields[name] = refusal(e)
             values[name] = ""
     if "name" not in fields and isinstance(data.get("name"), str):
         try:
             check_name(data["name"])  # as sent: trimming must not hide a separator
         except ValueError as e:
-            fields["name"] = str(e)
+            fields["name"] = refusal(e)
     _length(fields, "name", values["name"], 1, NAME_MAX)
     _length(fields, "email", values["email"], 1, EMAIL_MAX)
     _length(fields, "url", values["url"], 0, URL_MAX)
@@ -108,14 +111,14 @@ def validate_submission(body: Body) -> Submission:
         try:
             email = check_email(email)
         except ValueError as e:
-            fields["email"] = str(e)
+            fields["email"] = refusal(e)
     url = values["url"] or None
     for name in ("url", "article_url"):  # the page's URL: its origin is checked on submit
         if values[name] and name not in fields:
             try:
                 check_url(values[name])
             except ValueError as e:
-                fields[name] = str(e)
+                fields[name] = refusal(e)
     parent_id = _parent_id(data.get("parent_id"), fields)
     notify = _notify(data.get("notify"), fields)
     opaque = {name: _opaque(data.get(name), name, fields)
@@ -141,7 +144,7 @@ def validate_submission(body: Body) -> Submission:
 def _parent_id(value: t.Any, fields: dict[str, str]) -> int | None:
     """None for no parent (absent, null, "" or 0 as WordPress forms send); else a positive id."""
     if isinstance(value, bool):
-        fields["parent_id"] = "must be a comment id (a whole number)"
+        fields["parent_id"] = N_("must be a comment id (a whole number)")
         return None
     if value is None or value == "" or (type(value) in (int, str) and str(value) == "0"):
         return None
@@ -149,7 +152,7 @@ def _parent_id(value: t.Any, fields: dict[str, str]) -> int | None:
         value = int(value)
     if isinstance(value, int) and 0 < value < 2**63:
         return value
-    fields["parent_id"] = "must be a comment id (a whole number)"
+    fields["parent_id"] = N_("must be a comment id (a whole number)")
     return None
 
 
@@ -159,7 +162,7 @@ def _notify(value: t.Any, fields: dict[str, str]) -> str | None:
         return None
     if value in SUBSCRIPTION_SCOPES:
         return str(value)
-    fields["notify"] = "must be replies or all"
+    fields["notify"] = N_("must be replies or all")
     return None
 
 
@@ -172,12 +175,13 @@ def _opaque(value: t.Any, name: str, fields: dict[str, str]) -> str | None:
     except ValueError as e:
         if name == "fax":
             return "filled"  # any value marks spam; the honeypot is never named to the sender
-        fields[name] = str(e)
+        fields[name] = refusal(e)
         return None
     if len(text) > OPTIONAL_MAX:
         if name == "fax":
             return "filled"
-        fields[name] = f"must be at most {OPTIONAL_MAX} characters"
+        fields[name] = nt("must be at most %(num)s character",
+                          "must be at most %(num)s characters", OPTIONAL_MAX)
         return None
     return text or None
 
@@ -198,7 +202,7 @@ def _body(value: t.Any) -> str:
     try:
         body = clean_text(value, multiline=True)
     except ValueError as e:
-        raise ValidationFailed({"body": str(e)}) from None
+        raise ValidationFailed({"body": refusal(e)}) from None
     fields: dict[str, str] = {}
     _length(fields, "body", body, 1, BODY_MAX)
     if fields:
@@ -261,7 +265,7 @@ def _reason(data: dict[str, t.Any]) -> str | None:
     try:
         reason = clean_text(value, multiline=True)
     except ValueError as e:
-        raise ValidationFailed({"reason": str(e)}) from None
+        raise ValidationFailed({"reason": refusal(e)}) from None
     if len(reason) > REASON_MAX:
         raise ValidationFailed({"reason": f"must be at most {REASON_MAX} characters"})
     return reason or None
