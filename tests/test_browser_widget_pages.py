@@ -27,8 +27,24 @@ def site(live_server, actions, host):
     return actions.moderator("mod", "demo")
 
 
-def cls_of_visits(browser, url: str, comments: int, visits: int = 2
-                  ) -> tuple[list[float], list[list[str]]]:
+SENT_MAX = {"embed.js": 10_000, "embed.css": 2_500, "count.js": 2_000, ".json": 2_000}
+
+
+def sent_sizes(page, into: dict[str, int]) -> None:
+    """Record each asset's size on the wire (gzipped, as the browser took it)."""
+
+    def seen(response) -> None:
+        name = response.url.split("?")[0].rsplit("/", 1)[-1]
+        kind = next((k for k in SENT_MAX if name.endswith(k)), None)
+        if kind and response.status == 200:
+            assert response.headers.get("content-encoding") == "gzip", name
+            into[kind] = int(response.headers["content-length"])
+
+    page.on("response", seen)
+
+
+def cls_of_visits(browser, url: str, comments: int, visits: int = 2,
+                  sizes: dict[str, int] | None = None) -> tuple[list[float], list[list[str]]]:
     """CLS (PerformanceObserver) and the requests of a cold visit and then warm ones."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     scores, requested = [], []
@@ -37,6 +53,7 @@ def cls_of_visits(browser, url: str, comments: int, visits: int = 2
             requests: list[str] = []
             page = context.new_page()
             page.on("request", lambda r, seen=requests: seen.append(r.url))
+            sent_sizes(page, sizes if sizes is not None else {})
             page.add_init_script(CLS_OBSERVER)
             page.goto(url)
             page.locator(".commentsvc-comment").nth(comments - 1).wait_for()
@@ -56,7 +73,10 @@ def test_no_layout_shift_cold_and_warm_and_one_request_per_kind(browser, live_se
                                                                  site, host):
     thread(actions, site, 12)
     url = host.page("/stable", live_server.url, attrs='data-title="Lights on the harbour"')
-    scores, requested = cls_of_visits(browser, url, 12)
+    sizes: dict[str, int] = {}
+    scores, requested = cls_of_visits(browser, url, 12, sizes=sizes)
+    assert set(sizes) == {"embed.js", "embed.css"}
+    assert all(size <= SENT_MAX[kind] for kind, size in sizes.items()), sizes
     for visit, requests in zip(("cold", "warm"), requested, strict=True):
         service = [u for u in requests if u.startswith(live_server.url)]
         assert not any("/avatars/" in u for u in service)  # drawn in the page
@@ -118,14 +138,18 @@ def test_count_links_in_the_pages_language_with_one_request(browser, live_server
     context = browser.new_context()
     try:
         requests: list[str] = []
+        sizes: dict[str, int] = {}
         page = context.new_page()
         page.on("request", lambda r: requests.append(r.url))
+        sent_sizes(page, sizes)
         page.goto(url)
         page.wait_for_function("document.querySelectorAll('[lang=pl][data-commentsvc-count]')"
                                ".length === 4")
         texts = page.locator("[data-commentsvc-count]").all_inner_texts()
         assert texts == ["Dodaj komentarz", "1 komentarz", "5 komentarzy", "5 komentarzy"]
         assert sum("/counts?" in u for u in requests) == 1
+        assert set(sizes) == {"count.js", ".json"}  # the script and the Polish strings
+        assert all(size <= SENT_MAX[kind] for kind, size in sizes.items()), sizes
     finally:
         context.close()
 
