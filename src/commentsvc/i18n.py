@@ -8,8 +8,13 @@ object, ``{English text: translation}`` or, for plurals, ``{English singular: {C
 text}}`` so that the browser's ``Intl.PluralRules`` picks the form.
 
 Language choice (CONTRACT.md): the no-JavaScript page takes ``?lang=`` then ``Accept-Language``;
-everything else (validation messages, the form error page) takes ``Accept-Language``. A regional
-tag falls back to its language (``fr-CA`` → ``fr``), Chinese in simplified script to ``zh-Hans``.
+everything else (validation messages, the form error page) takes ``Accept-Language``; the review
+page then falls back to its site's ``default_lang`` (``g.fallback_lang``). A regional tag falls
+back to its language (``fr-CA`` → ``fr``), Chinese in simplified script to ``zh-Hans``.
+
+Error texts are raised as `Text` (``N_("is required")``, ``nt(...)``): English everywhere they
+go, translated by their msgid in `translate_answer`, never by matching their wording. The review
+page's script gets its texts from `review_strings()`, held in the page as JSON.
 """
 
 from __future__ import annotations
