@@ -255,3 +255,18 @@ def test_every_field_refusal_carries_a_msgid_in_the_catalogue(app):
             check(value)
         text = i18n.reason(refused.value)
         assert isinstance(text, i18n.Text) and text.msgid in french, (check, value, text)
+
+
+def test_every_submission_field_problem_is_translated(client, actions):
+    """No reader-facing field text of a submission is left English in another language."""
+    actions.site("demo")
+    bad = {"name": "a\u202eb", "email": "ana@", "url": "javascript:x", "body": "\x07",
+           "parent_id": "x", "notify": "sometimes", "form_token": "t" * 2001,
+           "article_title": "T" * 201, "article_url": "https://a\\b.example/"}
+    data = client.post("/api/v1/sites/demo/articles/a/comments", json=bad,
+                       headers={"Accept-Language": "es"}).get_json()
+    english = client.post("/api/v1/sites/demo/articles/a/comments", json=bad).get_json()
+    assert set(data["fields"]) == set(bad) == set(english["fields"])
+    same = {k: v for k, v in data["fields"].items() if v == english["fields"][k]}
+    assert same == {}, same
+    assert data["fields"]["notify"] == "debe ser replies o all"
