@@ -2,17 +2,16 @@
 warm), requests, transferred sizes and axe-core (WCAG 2.1 A/AA) violations per page.
 
     .venv/bin/python bench/widget_figures.py            # this checkout
-    PYTHONPATH=/tmp/old/src .venv/bin/python bench/widget_figures.py --plain-snippet   # another
+    PYTHONPATH=/tmp/old/src .venv/bin/python bench/widget_figures.py   # another one
 
 17 approved comments by 17 readers; viewport 1280x800; the host page has a paragraph above the
-widget and a long section below it. `--plain-snippet` embeds the widget without the reserved
-space the README recommends (as an older README showed it).
+widget and a long section below it, and embeds it with the README's snippet (its reserved
+min-height) and without it. `--screenshots docs` also draws the README's pictures.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import tempfile
 import threading
@@ -82,7 +81,8 @@ def setup(service_origins: list[str]) -> t.Any:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--plain-snippet", action="store_true")
+    parser.add_argument("--screenshots", metavar="DIR",
+                        help="also write DIR/widget-light.png and DIR/widget-dark.png")
     args = parser.parse_args()
     pages: dict[str, str] = {}
     host, _h = host_server(pages)
@@ -98,34 +98,101 @@ def main() -> None:
         client.patch(f"/api/v1/moderation/comments/{posted.get_json()['id']}",
                      json={"status": "approved"}, headers={"Authorization": f"Bearer {token}"})
     for dark in (False, True):
-        pages[f"/{'dark' if dark else 'light'}"] = host_page(service, dark, not args.plain_snippet)
-    figures: dict[str, t.Any] = {}
-    for name in ("embed.js", "embed.css"):
-        raw = client.get(f"/{name}").data
-        sent = client.get(f"/{name}", headers={"Accept-Encoding": "gzip"})
-        figures[name] = {"bytes": len(raw), "gzip -9": len(gzip.compress(raw, 9)),
-                         "sent gzipped": sent.headers.get("Content-Encoding") == "gzip"}
+        for reserve in (True, False):
+            name = f"/{'dark' if dark else 'light'}{'' if reserve else '-plain'}"
+            pages[name] = host_page(service, dark, reserve)
+    figures: dict[str, t.Any] = {"sizes (bytes sent gzipped / plain)": sizes(client)}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium",
                                     args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        for visit in ("cold", "warm"):
-            seen: list[str] = []
-            page = context.new_page()
-            page.on("request", lambda r, seen=seen: seen.append(r.url))
-            page.add_init_script(CLS)
-            page.goto(f"{host}/light")
-            page.locator(".commentsvc-comment").nth(16).wait_for()
-            page.wait_for_load_state("networkidle")
-            page.wait_for_timeout(500)
-            figures[f"CLS {visit}"] = round(page.evaluate("window.__cls"), 4)
-            figures[f"requests to the service, {visit}"] = sum(u.startswith(service) for u in seen)
-            page.close()
-        context.close()
+        for path, label in (("/light", "with the snippet's min-height"),
+                            ("/light-plain", "without it")):
+            figures[f"CLS cold / warm, {label}"], requests = shifts(browser, host + path)
+            figures["requests to the service, cold / warm"] = [
+                sum(u.startswith(service) for u in seen) for seen in requests]
         figures["axe violations (rule: nodes)"] = audits(browser, host, service)
         figures["axe violations (rule: nodes)"].update(review_audits(browser, service, token))
+        if args.screenshots:
+            screenshots(browser, (host, pages), service, runner, Path(args.screenshots))
         browser.close()
     print(json.dumps(figures, indent=1, ensure_ascii=False))
+
+
+def sizes(client: t.Any) -> dict[str, list[int]]:
+    """What the service sends for each asset, gzipped (as browsers take it) and plain."""
+    script = client.get("/embed.js").get_data(as_text=True)
+    build = json.loads(script.split("var BUILD = ", 1)[1].split(";", 1)[0])
+    out = {}
+    locales = [f"i18n/{tag}.{build['strings'][tag]}.json" for tag in ("fr", "ar")]
+    for name in ("embed.js", "embed.css", "count.js", "frame.js", *locales):
+        zipped = client.get(f"/{name}", headers={"Accept-Encoding": "gzip"})
+        assert zipped.headers.get("Content-Encoding") == "gzip", name
+        label = name.split(".")[0] + ".json" if name.startswith("i18n/") else name
+        out[label] = [len(zipped.data), len(client.get(f"/{name}").data)]
+    return out
+
+
+def shifts(browser: t.Any, url: str) -> tuple[list[float], list[list[str]]]:
+    """CLS of a cold visit (a new browser profile) and a warm one (a new tab after it)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    scores, requests = [], []
+    for _visit in ("cold", "warm"):
+        seen: list[str] = []
+        page = context.new_page()
+        page.on("request", lambda r, seen=seen: seen.append(r.url))
+        page.add_init_script(CLS)
+        page.goto(url)
+        page.locator(".commentsvc-comment").nth(16).wait_for()
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(500)
+        scores.append(round(page.evaluate("window.__cls"), 4))
+        requests.append(seen)
+        page.close()
+    context.close()
+    return scores, requests
+
+
+def screenshots(browser: t.Any, host_pages: tuple[str, dict[str, str]], service: str,
+                runner: t.Any, folder: Path) -> None:
+    """The README's pictures: a short thread with a reply and a staff answer, light and dark."""
+    host, pages = host_pages
+    client = runner.app.test_client()
+    staff = runner.invoke(args=["moderator", "add", "desk", "--site", "demo",
+                                "--display-name", "Harbour desk"]).output.split()[-1]
+    auth = {"Authorization": f"Bearer {staff}"}
+    url = "/api/v1/sites/demo/articles/harbour/comments"
+    said = [("Ana", "Lovely to see the lights back. The harbour looks like it did when I was "
+                    "a child.", None),
+            ("Bo", "Agreed — and the **lemon tarts** were worth every penny.", 0),
+            ("Chidi", "Will they stay on past midnight in summer?", None)]
+    ids: list[int] = []
+    for name, body, parent in said:
+        posted = client.post(url, json={"name": name, "email": f"{name.lower()}@example.org",
+                                        "body": body,
+                                        "parent_id": ids[parent] if parent is not None else None})
+        ids.append(posted.get_json()["id"])
+        client.patch(f"/api/v1/moderation/comments/{ids[-1]}", json={"status": "approved"},
+                     headers=auth)
+    client.post(f"/api/v1/moderation/comments/{ids[2]}/reply", headers=auth,
+                json={"body": "Until 1 a.m. from June to August, says the harbour office."})
+    for scheme in ("light", "dark"):
+        back = "#121212" if scheme == "dark" else "#ffffff"
+        name = f"/shot-{scheme}"
+        # the host page: only the widget, the theme chosen by its attribute
+        pages[name] = ('<!doctype html><html lang="en"><head><meta charset="utf-8"><style>'
+                       f'body {{ margin: 0; background: {back}; font: 16px sans-serif; }}'
+                       '</style></head><body><div id="commentsvc" data-site="demo" '
+                       f'data-article="harbour" data-theme="{scheme}" data-title="Harbour lights '
+                       f'return to the old town"></div><script src="{service}/embed.js" async>'
+                       '</script></body></html>')
+        context = browser.new_context(viewport={"width": 608, "height": 900},
+                                      device_scale_factor=1)
+        page = context.new_page()
+        page.goto(host + name)
+        page.locator(".commentsvc-comment").nth(3).wait_for()
+        page.wait_for_load_state("networkidle")
+        page.locator("#commentsvc").screenshot(path=str(folder / f"widget-{scheme}.png"))
+        context.close()
 
 
 def axe(page: t.Any) -> dict[str, int]:

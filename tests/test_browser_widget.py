@@ -163,17 +163,49 @@ def test_the_no_js_page_and_the_form_error_page_pass_axe(browser, live_server, a
 
 
 def test_the_review_page_passes_axe(browser, live_server, actions, site):
+    """Light and dark, in English and in Arabic (right to left), with dates in its language."""
     thread(actions, site, 2)
     actions.post(article="story", name="Held", body="Waiting for a moderator")
-    for scheme in ("light", "dark"):
-        context = browser.new_context(color_scheme=scheme, bypass_csp=True)  # to inject axe
+    for scheme, locale in (("light", "en-US"), ("dark", "en-US"), ("light", "ar"),
+                           ("dark", "ar")):
+        # bypass_csp: to inject axe
+        context = browser.new_context(color_scheme=scheme, bypass_csp=True, locale=locale)
         try:
             page = context.new_page()
             page.goto(f"{live_server.url}/moderate/")
-            assert axe(page) == [], "login"
+            assert axe(page) == [], ("login", scheme, locale)
             page.fill("#token", site)
             page.keyboard.press("Enter")
             page.get_by_text("Waiting for a moderator").wait_for()
-            assert axe(page) == [], "queue"
+            assert axe(page) == [], ("queue", scheme, locale)
+            if locale == "ar":
+                assert page.evaluate("[document.documentElement.lang, document.dir]") == [
+                    "ar", "rtl"]
+                page.get_by_role("button", name="موافقة").first.wait_for()
+        finally:
+            context.close()
+
+
+def test_the_review_page_dates_follow_its_language(browser, live_server, actions, site):
+    """Intl.RelativeTimeFormat for the age, Intl.DateTimeFormat (no seconds) for the date."""
+    actions.post(article="story", name="Held", body="Waiting for a moderator")
+    for locale, relative, js_note in (("fr-FR", r"^(il y a \d+ (seconde|minute)s?|maintenant)$",
+                                       "Commentaire"),
+                                      ("ja", r"^(\d+ (秒|分)前|今)$", "コメント")):
+        context = browser.new_context(locale=locale, timezone_id="Europe/Paris")
+        try:
+            page = context.new_page()
+            page.goto(f"{live_server.url}/moderate/")
+            page.fill("#token", site)
+            page.keyboard.press("Enter")
+            when = page.locator(".card time").first
+            when.wait_for()
+            text = when.inner_text()
+            assert re.match(relative, text), (locale, text)
+            title = when.get_attribute("title") or ""
+            assert re.search(r"\d{1,2}:\d{2}$", title) and not re.search(r":\d{2}:\d{2}", title)
+            page.locator(".card .body").first.click()
+            page.keyboard.press("x")
+            assert page.locator("#notice").inner_text().startswith(js_note)
         finally:
             context.close()

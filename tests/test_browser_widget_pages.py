@@ -15,32 +15,102 @@ pytestmark = [pytest.mark.browser,
 host, site = widget_host.host, widget_host.site  # the fixtures: the host page, the demo site
 
 
+SENT_MAX = {"embed.js": 10_000, "embed.css": 2_500, "count.js": 2_000, ".json": 2_000}
+
+
+def sent_sizes(page, into: dict[str, int]) -> None:
+    """Record each asset's size on the wire (gzipped, as the browser took it)."""
+
+    def seen(response) -> None:
+        name = response.url.split("?")[0].rsplit("/", 1)[-1]
+        kind = next((k for k in SENT_MAX if name.endswith(k)), None)
+        if kind and response.status == 200:
+            assert response.headers.get("content-encoding") == "gzip", name
+            into[kind] = int(response.headers["content-length"])
+
+    page.on("response", seen)
+
+
+def cls_of_visits(browser, url: str, comments: int, visits: int = 2,
+                  sizes: dict[str, int] | None = None) -> tuple[list[float], list[list[str]]]:
+    """CLS (PerformanceObserver) and the requests of a cold visit and then warm ones."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    scores, requested = [], []
+    try:
+        for _visit in range(visits):
+            requests: list[str] = []
+            page = context.new_page()
+            page.on("request", lambda r, seen=requests: seen.append(r.url))
+            sent_sizes(page, sizes if sizes is not None else {})
+            page.add_init_script(CLS_OBSERVER)
+            page.goto(url)
+            page.locator(".commentsvc-comment").nth(comments - 1).wait_for()
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(300)
+            scores.append(page.evaluate("window.__cls"))
+            requested.append(requests)
+            fax = page.locator("input[name=fax]")
+            assert not fax.is_visible() and fax.get_attribute("tabindex") == "-1"
+            page.close()
+    finally:
+        context.close()
+    return scores, requested
+
+
 def test_no_layout_shift_cold_and_warm_and_one_request_per_kind(browser, live_server, actions,
                                                                  site, host):
     thread(actions, site, 12)
     url = host.page("/stable", live_server.url, attrs='data-title="Lights on the harbour"')
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    sizes: dict[str, int] = {}
+    scores, requested = cls_of_visits(browser, url, 12, sizes=sizes)
+    assert set(sizes) == {"embed.js", "embed.css"}
+    assert all(size <= SENT_MAX[kind] for kind, size in sizes.items()), sizes
+    for visit, requests in zip(("cold", "warm"), requested, strict=True):
+        service = [u for u in requests if u.startswith(live_server.url)]
+        assert not any("/avatars/" in u for u in service)  # drawn in the page
+        assert sum("/comments?" in u for u in service) == 1
+        if visit == "cold":
+            assert len(service) <= 4, service  # embed.js, embed.css, thread, form token
+    assert scores[0] < 0.05 and scores[1] < 0.05, scores
+
+
+def test_without_the_snippets_min_height_the_widget_reserves_its_space(browser, live_server,
+                                                                       actions, site, host):
+    """High on the page (223 px down a 1280x800 window, the text below in view), the widget
+    takes the space to the window's bottom at once: what follows leaves the view in one step
+    (about 0.19 when that comes after the first paint: its share of the view times the
+    distance) and never moves in view again (it was 0.39: two steps, the second the whole
+    thread's height). Below the fold nothing in view moves."""
+    thread(actions, site, 12)
+    scores, _ = cls_of_visits(browser, host.page("/unreserved", live_server.url, reserve=False),
+                              12)
+    assert scores[0] < 0.2 and scores[1] < 0.2, scores
+    further = host.page("/unreserved-below", live_server.url, reserve=False,
+                        extra="<p>And now, the weather.</p>" * 30)
+    scores, _ = cls_of_visits(browser, further, 12)
+    assert scores == [0, 0], scores
+
+
+def test_a_short_thread_reserves_the_height_it_had_last_time(browser, live_server, actions, site,
+                                                             host):
+    thread(actions, site, 1)
+    url = host.page("/short", live_server.url, reserve=False)
+    context = browser.new_context(viewport={"width": 1280, "height": 2000})
     try:
-        scores = []
-        for visit in ("cold", "warm"):
-            requests: list[str] = []
-            page = context.new_page()
-            page.on("request", lambda r, seen=requests: seen.append(r.url))
-            page.add_init_script(CLS_OBSERVER)
-            page.goto(url)
-            page.locator(".commentsvc-comment").nth(11).wait_for()
-            page.wait_for_load_state("networkidle")
-            page.wait_for_timeout(300)
-            scores.append(page.evaluate("window.__cls"))
-            service = [u for u in requests if u.startswith(live_server.url)]
-            assert not any("/avatars/" in u for u in service)  # drawn in the page
-            assert sum("/comments?" in u for u in service) == 1
-            if visit == "cold":
-                assert len(service) <= 4, service  # embed.js, embed.css, thread, form token
-            fax = page.locator("input[name=fax]")
-            assert not fax.is_visible() and fax.get_attribute("tabindex") == "-1"
-            page.close()
-        assert scores[0] < 0.05 and scores[1] < 0.05, scores
+        first = open_widget(context, url)
+        first.locator(".commentsvc-comment").wait_for()
+        natural = first.evaluate("""() => { const r = document.getElementById('commentsvc');
+            return Math.ceil(r.lastElementChild.getBoundingClientRect().bottom
+                             - r.getBoundingClientRect().top); }""")
+        cold = first.evaluate("document.getElementById('commentsvc').style.minHeight")
+        assert int(cold.removesuffix("px")) > natural  # to the window's bottom: a gap, no shift
+        first.close()
+        again = context.new_page()
+        again.route("**/comments?*", lambda route: None)  # the thread never comes: the space is
+        again.goto(url)                                      # reserved before it, from memory
+        again.wait_for_function("document.getElementById('commentsvc').style.minHeight !== ''")
+        assert again.evaluate("document.getElementById('commentsvc').style.minHeight") == \
+            f"{natural}px"
     finally:
         context.close()
 
@@ -56,14 +126,18 @@ def test_count_links_in_the_pages_language_with_one_request(browser, live_server
     context = browser.new_context()
     try:
         requests: list[str] = []
+        sizes: dict[str, int] = {}
         page = context.new_page()
         page.on("request", lambda r: requests.append(r.url))
+        sent_sizes(page, sizes)
         page.goto(url)
         page.wait_for_function("document.querySelectorAll('[lang=pl][data-commentsvc-count]')"
                                ".length === 4")
         texts = page.locator("[data-commentsvc-count]").all_inner_texts()
         assert texts == ["Dodaj komentarz", "1 komentarz", "5 komentarzy", "5 komentarzy"]
         assert sum("/counts?" in u for u in requests) == 1
+        assert set(sizes) == {"count.js", ".json"}  # the script and the Polish strings
+        assert all(size <= SENT_MAX[kind] for kind, size in sizes.items()), sizes
     finally:
         context.close()
 

@@ -14,7 +14,7 @@ from babel import Locale
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 
-from commentsvc import i18n
+from commentsvc import fields, i18n
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "commentsvc"
@@ -196,3 +196,77 @@ def test_the_form_error_page_is_in_the_readers_language(client, actions):
     assert '<html lang="de" dir="ltr">' in html
     assert "<strong>Fehler:</strong> Kommentar: ist erforderlich" in html
     assert 'value="Kommentar abschicken"' in html and 'value="Ana"' in html
+
+
+@pytest.mark.parametrize(("accept", "message", "name", "body", "url"), [
+    ("fr-FR,fr;q=0.9", "Certains champs ne sont pas valides.", "est obligatoire",
+     "doit faire au plus 5000 caractères", "ne doit pas contenir d’espaces ni de caractères de "
+     "contrôle"),
+    # Arabic: 5000 takes the form of its plural category ("other", not "many")
+    ("ar", "بعض الحقول غير صالحة.", "مطلوب", "يجب ألا يتجاوز 5000 حرف",
+     "يجب ألا يحتوي على مسافات أو محارف تحكم"),
+    ("xx-YY, tlh;q=0.5", "Some fields are not valid.", "is required",
+     "must be at most 5000 characters", "must not contain spaces or control characters"),
+])
+def test_validation_messages_are_translated_by_their_id(client, actions, accept, message, name,
+                                                        body, url):
+    """French and Arabic get their texts, an unknown language English; codes stay English."""
+    actions.site("demo")
+    bad = {"name": "", "email": "ana@example.org", "url": "https://a b.example/",
+           "body": "x" * 5001}
+    answer = client.post("/api/v1/sites/demo/articles/a/comments", json=bad,
+                         headers={"Accept-Language": accept})
+    data = answer.get_json()
+    assert answer.status_code == 422 and data["error"] == "validation_failed"
+    assert data["message"] == message and set(data["fields"]) == {"name", "url", "body"}
+    assert data["fields"] == {"name": name, "url": url, "body": body}
+
+
+def test_a_text_is_translated_by_its_msgid_not_by_its_english(app):
+    """The same English words without a msgid stay English; a msgid is found whatever the
+    English shows (an email address's reason keeps email-validator's detail in English)."""
+    with app.test_request_context("/", headers={"Accept-Language": "de"}):
+        message, fields = i18n.translate_answer(
+            i18n.N_("Some fields are not valid."),
+            {"a": i18n.N_("is required"), "b": "is required",
+             "email": i18n.N_("is not a valid email address", english="The domain is odd."),
+             "body": i18n.nt("must be at most %(num)s character",
+                             "must be at most %(num)s characters", 1)})
+        assert message == "Einige Felder sind ungültig."
+        assert fields == {"a": "ist erforderlich", "b": "is required",
+                          "email": "ist keine gültige E-Mail-Adresse",
+                          "body": "darf höchstens 1 Zeichen lang sein"}
+    english = i18n.N_("is not a valid email address", english="The domain is odd.")
+    assert english == "The domain is odd." and english.msgid == "is not a valid email address"
+
+
+def test_every_field_refusal_carries_a_msgid_in_the_catalogue(app):
+    """Each reason the shared field checks give has a msgid every language translates."""
+    refusals = [(fields.clean_text, 5), (fields.clean_text, "\ud800"), (fields.clean_text, "\x00"),
+                (fields.clean_text, "a\x07"), (fields.check_name, "a\u202e"),
+                (fields.check_name, "a\u2028"), (fields.check_name, "a\U000e0041"),
+                (fields.check_name, "\u200b"), (fields.check_url, "https://a b"),
+                (fields.check_url, "https:\\\\x"), (fields.check_url, "http://[::1"),
+                (fields.check_url, "ftp://x.example"), (fields.check_url, "https://u:p@x.example"),
+                (fields.check_article_key, "")]
+    french = {m.id for m in i18n.read_catalogue("fr") if m.id and m.string}
+    for check, value in refusals:
+        with pytest.raises(ValueError) as refused:
+            check(value)
+        text = i18n.reason(refused.value)
+        assert isinstance(text, i18n.Text) and text.msgid in french, (check, value, text)
+
+
+def test_every_submission_field_problem_is_translated(client, actions):
+    """No reader-facing field text of a submission is left English in another language."""
+    actions.site("demo")
+    bad = {"name": "a\u202eb", "email": "ana@", "url": "javascript:x", "body": "\x07",
+           "parent_id": "x", "notify": "sometimes", "form_token": "t" * 2001,
+           "article_title": "T" * 201, "article_url": "https://a\\b.example/"}
+    data = client.post("/api/v1/sites/demo/articles/a/comments", json=bad,
+                       headers={"Accept-Language": "es"}).get_json()
+    english = client.post("/api/v1/sites/demo/articles/a/comments", json=bad).get_json()
+    assert set(data["fields"]) == set(bad) == set(english["fields"])
+    same = {k: v for k, v in data["fields"].items() if v == english["fields"][k]}
+    assert same == {}, same
+    assert data["fields"]["notify"] == "debe ser replies o all"

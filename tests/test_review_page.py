@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -81,7 +82,8 @@ def test_cards_show_what_a_moderator_needs(actions, client, mod):
     assert "Ana Lima" in page and "https://ana.example" in page and "a•••@example.org" in page
     assert "ana.lima@example.org" not in page
     assert "<p>Hello <em>world</em></p>" in page
-    assert "honeypot field filled" in page and "1.00" in page and "just now" in page
+    assert "honeypot field filled" in page and "1.00" in page
+    assert re.search(r'<time datetime="[^"]+Z" title="[^"]+ UTC">\d+ seconds? ago</time>', page)
     assert "demo · hello-world" in page and "not mine" not in page
     assert re.search(r'data-count="spam">1<', page) and re.search(r'data-count="pending">0<', page)
 
@@ -162,16 +164,20 @@ def test_other_sites_are_out_of_reach(actions, client, mod):
 NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
 
 
-@pytest.mark.parametrize("created, shown", [
-    ("2026-11-28T11:59:30Z", "just now"),
-    ("2026-11-28T11:55:00Z", "5 min ago"),
-    ("2026-11-28T09:00:00Z", "3 h ago"),
-    ("2026-11-20T12:00:00Z", "8 d ago"),
-    ("2026-11-28T12:05:00Z", "just now"),  # a clock a little ahead is not "in the future"
-    (None, ""),
+@pytest.mark.parametrize("created, lang, shown", [
+    ("2026-11-28T11:59:30Z", "en", "30 seconds ago"),
+    ("2026-11-28T11:55:00Z", "en", "5 minutes ago"),
+    ("2026-11-28T09:00:00Z", "en", "3 hours ago"),
+    ("2026-11-20T12:00:00Z", "en", "1 week ago"),
+    ("2026-11-28T12:05:00Z", "en", "1 second ago"),  # a clock a little ahead: not the future
+    ("2026-11-28T11:55:00Z", "fr", "il y a 5 minutes"),
+    ("2026-11-28T09:00:00Z", "ar", "قبل 3 ساعات"),
+    (None, "en", ""),
 ])
-def test_cards_say_how_old_a_comment_is(created, shown):
-    assert age(created, now=NOW) == shown
+def test_cards_say_how_old_a_comment_is_in_the_page_language(app, created, lang, shown):
+    """Without JavaScript; review.js then keeps it current with Intl.RelativeTimeFormat."""
+    with app.test_request_context("/moderate/", headers={"Accept-Language": lang}):
+        assert age(created, now=NOW) == shown
 
 
 def test_a_bad_tab_is_a_400_page(client, mod):
@@ -372,7 +378,10 @@ def test_browser_xss_payloads_in_every_field_execute_nothing(live_server, page_f
     page.wait_for_timeout(300)
     assert page.dialogs == []
     found = page.evaluate("""() => ({
-        scripts: [...document.scripts].map(s => s.src),
+        // the page's texts travel in a JSON data block, which no browser runs
+        scripts: [...document.scripts].filter(s => s.type !== 'application/json').map(s => s.src),
+        data: [...document.scripts].filter(s => s.type === 'application/json').map(
+            s => typeof JSON.parse(s.textContent)),
         handlers: [...document.querySelectorAll('*')].flatMap(
             el => [...el.attributes].filter(a => a.name.startsWith('on')).map(a => a.name)),
         js_links: [...document.querySelectorAll('[href], [src]')].filter(
@@ -381,7 +390,46 @@ def test_browser_xss_payloads_in_every_field_execute_nothing(live_server, page_f
         frames: document.querySelectorAll('iframe, svg:not(.chart), img').length,
     })""")
     assert found == {"scripts": [f"{live_server.url}/static/review.js"], "handlers": [],
-                     "js_links": 0, "frames": 0}
+                     "js_links": 0, "frames": 0, "data": ["object"]}
     page.keyboard.press("a")
     expect(card).to_have_count(0)
     assert page.dialogs == []
+
+
+def test_the_review_page_speaks_the_moderators_language(actions, client, mod):
+    """Accept-Language first; the page's lang/dir, its texts, its script's texts and errors."""
+    actions.post(body="Bonjour")
+    csrf = login(client, mod)
+    html = client.get("/moderate/", headers={"Accept-Language": "fr-CH, fr;q=0.9"}).data.decode()
+    assert '<html lang="fr" dir="ltr">' in html
+    assert "<h1>Modération</h1>" in html and ">Se déconnecter</button>" in html
+    assert ">Approuver</button>" in html and ">Approuver la sélection</button>" in html
+    assert re.search(r'<time datetime="[^"]+" title="[^"]+ UTC">il y a \d+ secondes?</time>', html)
+    strings = json.loads(re.search(
+        r'<script type="application/json" id="review-strings">(.*?)</script>', html).group(1))
+    assert strings["Nothing left here."] == "Il ne reste rien ici."
+    assert set(strings["%(num)s comment: %(status)s."]) == {"one", "many", "other"}
+    assert "Leave a Reply" not in strings  # the widget's texts stay with the widget
+    refused = client.post("/moderate/bulk", data={"status": "approved", "csrf_token": "wrong"},
+                          headers={"Accept-Language": "ar"})
+    page = refused.data.decode()
+    assert refused.status_code == 403 and '<html lang="ar" dir="rtl">' in page
+    assert "انتهت صلاحية هذا النموذج" in page and "العودة إلى قائمة الانتظار" in page
+    english = client.get("/moderate/", headers={"Accept-Language": "tlh"}).data.decode()
+    assert '<html lang="en" dir="ltr">' in english and "<h1>Moderation</h1>" in english
+    assert 'id="review-strings">{}</script>' in english
+    assert csrf
+
+
+def test_without_a_shipped_language_the_page_takes_the_sites_default(actions, client, mod):
+    csrf = login(client, mod)
+    client.post("/moderate/sites/demo/settings",
+                data={"csrf_token": csrf, "default_lang": "de", "flag_threshold": "3",
+                      "spam_hold_budget": "0.1", "max_depth": "5"})
+    german = client.get("/moderate/", headers={"Accept-Language": "tlh"}).data.decode()
+    assert '<html lang="de" dir="ltr">' in german and "<h1>Moderation</h1>" in german
+    assert ">Abmelden</button>" in german
+    asked = client.get("/moderate/", headers={"Accept-Language": "ja"}).data.decode()
+    assert '<html lang="ja" dir="ltr">' in asked  # the moderator's browser comes first
+    login_page = client.get("/moderate/", headers={"Accept-Language": "sv"}).data.decode()
+    assert "Logga ut" in login_page

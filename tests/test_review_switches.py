@@ -140,7 +140,7 @@ def test_browser_settings_panel_and_chart(live_server, page_for, actions, mod): 
     page.get_by_label("Then").select_option("close")
     page.get_by_role("button", name="Save settings").click()
     expect(page.locator(".settings-status")).to_contain_text(
-        "Saved. Read-only on; quiet hours 22:00–07:00 Europe/Berlin (close).")
+        "Saved. Read-only on; quiet hours 22:00–07:00 Europe/Berlin (close comments).")
     settings = actions.client.get("/api/v1/moderation/sites/demo",
                                   headers={"Authorization": f"Bearer {mod}"}).json
     assert settings["read_only"] is True and settings["quiet_hours"]["action"] == "close"

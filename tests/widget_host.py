@@ -30,10 +30,12 @@ class Host:
     pages: dict[str, str] = field(default_factory=dict)
 
     def page(self, path: str, service: str, *, lang: str = "en", dark: bool = False,
-             attrs: str = "", widget: bool = True, extra: str = "") -> str:
+             attrs: str = "", widget: bool = True, extra: str = "", reserve: bool = True) -> str:
+        """`reserve`: the README's snippet, whose div reserves the widget's space itself."""
         back, text = ("#121212", "#e8e8e8") if dark else ("#ffffff", "#202020")
-        snippet = (f'<div id="commentsvc" data-site="demo" data-article="story" '
-                   f'style="min-height: 100vh" {attrs}></div>'
+        held = ' style="min-height: 100vh"' if reserve else ""
+        snippet = (f'<div id="commentsvc" data-site="demo" data-article="story"'
+                   f'{held} {attrs}></div>'
                    f'<script src="{service}/embed.js" async></script>') if widget else ""
         self.pages[path] = f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8">

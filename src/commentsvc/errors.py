@@ -31,6 +31,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import i18n
 from .extensions import db
+from .i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class FormPost:
 class ApiError(Exception):
     status: int = 400
     code: str = "bad_request"
-    message: str = "The request could not be understood."
+    message: str = N_("The request could not be understood.")
     template: str | None = None  # a page of its own; None: the blueprint's error page
     form: FormPost | None = None  # set for errors answering a plain form post
 
@@ -75,11 +76,11 @@ class ApiError(Exception):
 
 
 class BadRequest(ApiError):
-    status, code, message = 400, "bad_request", "The request body could not be read."
+    status, code, message = 400, "bad_request", N_("The request body could not be read.")
 
 
 class ValidationFailed(ApiError):
-    status, code, message = 422, "validation_failed", "Some fields are not valid."
+    status, code, message = 422, "validation_failed", N_("Some fields are not valid.")
 
     def __init__(self, fields: dict[str, str], message: str | None = None, *,
                  form: FormPost | None = None) -> None:
@@ -94,60 +95,60 @@ class ValidationFailed(ApiError):
 
 
 class Unauthorized(ApiError):
-    status, code, message = 401, "unauthorized", "A valid moderator token is required."
+    status, code, message = 401, "unauthorized", N_("A valid moderator token is required.")
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message, headers={"WWW-Authenticate": 'Bearer realm="commentsvc"'})
 
 
 class Forbidden(ApiError):
-    status, code, message = 403, "forbidden", "You may not do this here."
+    status, code, message = 403, "forbidden", N_("You may not do this here.")
 
 
 class OutOfReach(Forbidden):
     """A comment id outside a site-scoped moderator's sites, whether or not it exists."""
 
-    message = "You may not act on this comment."
+    message = N_("You may not act on this comment.")
 
 
 class CommentsClosed(ApiError):
-    status, code, message = 403, "comments_closed", "Comments are closed on this article."
+    status, code, message = 403, "comments_closed", N_("Comments are closed on this article.")
 
 
 class NotFound(ApiError):
-    status, code, message = 404, "not_found", "Nothing is here."
+    status, code, message = 404, "not_found", N_("Nothing is here.")
 
 
 class Duplicate(ApiError):
-    status, code, message = 409, "duplicate", "You already posted this comment here."
+    status, code, message = 409, "duplicate", N_("You already posted this comment here.")
 
 
 class InvalidTransition(ApiError):
-    status, code, message = 409, "invalid_transition", "That status change is not allowed."
+    status, code, message = 409, "invalid_transition", N_("That status change is not allowed.")
 
 
 class UnsupportedMediaType(ApiError):
     status, code, message = 415, "unsupported_media_type", (
-        "Send application/json or application/x-www-form-urlencoded."
+        N_("Send application/json or application/x-www-form-urlencoded.")
     )
 
 
 class TooFast(ApiError):
-    status, code, message = 429, "too_fast", "Please wait a little before posting again."
+    status, code, message = 429, "too_fast", N_("Please wait a little before posting again.")
 
     def __init__(self, retry_after: int, message: str | None = None) -> None:
         super().__init__(message, headers={"Retry-After": str(max(1, int(retry_after)))})
 
 
 class ServiceUnavailable(ApiError):
-    status, code, message = 503, "unavailable", "The service is briefly unavailable; try again."
+    status, code, message = 503, "unavailable", N_("The service is briefly unavailable; try again.")
 
     def __init__(self, message: str | None = None, retry_after: int = 5) -> None:
         super().__init__(message, headers={"Retry-After": str(retry_after)})
 
 
 class InternalError(ApiError):
-    status, code, message = 500, "internal_error", "Something went wrong on our side."
+    status, code, message = 500, "internal_error", N_("Something went wrong on our side.")
 
 
 class HttpError(ApiError):
@@ -275,7 +276,7 @@ class _Handlers:
         status = e.code or 500
         message = e.description or "Request failed."
         if status == 429:
-            message = "Too many comments from your address; please wait before posting again."
+            message = N_("Too many comments from your address; please wait before posting again.")
             if "Retry-After" not in response.headers:
                 response.headers["Retry-After"] = "60"
         answer = self.answer(HttpError(status, message))
@@ -291,10 +292,10 @@ class _Handlers:
         ):
             log.error("database unavailable: %s",
                       type(e.orig).__name__ if hasattr(e, "orig") else e)
-            return self.answer(ServiceUnavailable("The database is briefly unavailable."))
+            return self.answer(ServiceUnavailable(N_("The database is briefly unavailable.")))
         if isinstance(e, DataError):  # e.g. a NUL character, which PostgreSQL text cannot hold
             log.warning("database refused a value: %s", type(e.orig).__name__)
-            return self.answer(BadRequest("The request holds a value that cannot be stored."))
+            return self.answer(BadRequest(N_("The request holds a value that cannot be stored.")))
         log.exception("unhandled error")
         return self.answer(InternalError())
 
@@ -313,7 +314,7 @@ def register_error_handlers(
 
 class OriginNotAllowed(ApiError):
     status, code, message = 403, "origin_not_allowed", (
-        "This site does not accept comments from that origin."
+        N_("This site does not accept comments from that origin.")
     )
 
 
@@ -321,5 +322,5 @@ class BadEditToken(ApiError):
     """A wrong token, a closed edit window, an unknown or withdrawn id: one answer for all."""
 
     status, code, message = 403, "invalid_edit_token", (
-        "This comment cannot be changed with this edit token (or no longer can be)."
+        N_("This comment cannot be changed with this edit token (or no longer can be).")
     )

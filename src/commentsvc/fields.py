@@ -1,6 +1,6 @@
 """Field checks every layer shares: text, addresses, statuses, article keys. Low and plain.
 
-    clean_text(value, multiline=True)     # NFC, trimmed; ValueError("contains a NUL character")
+    clean_text(value, multiline=True)     # NFC, trimmed; ValueError(N_("contains a NUL character"))
     optional_text(note, 500)              # cleaned text or None; ValueError when too long
     check_name("Ana")                     # the name, or ValueError (bidi controls, invisible-only)
     check_url("https://ana.example/")     # the URL, or ValueError
@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
+from .i18n import N_, nt
+from .i18n import reason as refusal
 from .models import ARTICLE_KEY_MAX, STATUSES, SUBSCRIPTION_SCOPES
 
 Status = t.Literal["pending", "approved", "spam", "rejected", "deleted"]
@@ -41,18 +43,18 @@ def clean_text(value: t.Any, *, multiline: bool = False) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValueError("must be text")
+        raise ValueError(N_("must be text"))
     if any("\ud800" <= ch <= "\udfff" for ch in value):
-        raise ValueError("contains invalid characters (lone surrogates)")
+        raise ValueError(N_("contains invalid characters (lone surrogates)"))
     if "\x00" in value:
-        raise ValueError("contains a NUL character")
+        raise ValueError(N_("contains a NUL character"))
     if multiline:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     value = unicodedata.normalize("NFC", value)
     allowed = "\n\t" if multiline else ""
     for ch in value:
         if ch not in allowed and unicodedata.category(ch) == "Cc":
-            raise ValueError("contains control characters")
+            raise ValueError(N_("contains control characters"))
     return value.strip()
 
 
@@ -63,7 +65,8 @@ def optional_text(value: t.Any, high: int) -> str | None:
     """
     text = clean_text(value, multiline=True)
     if len(text) > high:
-        raise ValueError(f"must be at most {high} characters")
+        raise ValueError(nt("must be at most %(num)s character",
+                            "must be at most %(num)s characters", high))
     return text or None
 
 
@@ -84,15 +87,15 @@ def check_name(value: str) -> str:
     :raises ValueError: with the reason.
     """
     if any(ch in BIDI_CONTROLS for ch in value):
-        raise ValueError("must not contain text direction controls")
+        raise ValueError(N_("must not contain text direction controls"))
     if any(ch in LINE_BREAKS for ch in value):
-        raise ValueError("must not contain line or paragraph separators")
+        raise ValueError(N_("must not contain line or paragraph separators"))
     if any("\U000e0000" <= ch <= "\U000e007f" for ch in value):
-        raise ValueError("must not contain invisible tag characters")
+        raise ValueError(N_("must not contain invisible tag characters"))
     if value.strip() and all(ch in BLANKS or ch.isspace()
                      or unicodedata.category(ch) in ("Cf", "Mn", "Me", "Zs", "Co", "Cn")
                      for ch in value):
-        raise ValueError("must contain visible characters")
+        raise ValueError(N_("must contain visible characters"))
     return value
 
 
@@ -111,20 +114,20 @@ def check_url(value: str) -> str:
     :raises ValueError: otherwise.
     """
     if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in value):
-        raise ValueError("must not contain spaces or control characters")
+        raise ValueError(N_("must not contain spaces or control characters"))
     if "\\" in value:
-        raise ValueError("must not contain backslashes")
+        raise ValueError(N_("must not contain backslashes"))
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError:
-        raise ValueError("is not a valid web address") from None
+        raise ValueError(N_("is not a valid web address")) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("must be an http:// or https:// address")
+        raise ValueError(N_("must be an http:// or https:// address"))
     if not value.lower().startswith(f"{parts.scheme}://"):
-        raise ValueError("must be an http:// or https:// address")
+        raise ValueError(N_("must be an http:// or https:// address"))
     if parts.username is not None or parts.password is not None:
-        raise ValueError("must not contain a user name or password")
+        raise ValueError(N_("must not contain a user name or password"))
     return value
 
 
@@ -143,7 +146,7 @@ def check_email(value: str, *, dns: bool | None = None) -> str:
         result = validate_email(value, check_deliverability=dns, timeout=timeout,
                                 test_environment=False)
     except EmailNotValidError as e:
-        raise ValueError(str(e)) from None
+        raise ValueError(N_("is not a valid email address", english=str(e))) from None
     return str(result.normalized)
 
 
@@ -176,7 +179,7 @@ def check_article_key(value: str) -> str:
     :raises ValueError: otherwise.
     """
     if not value:
-        raise ValueError("is required")
+        raise ValueError(N_("is required"))
     if len(value) > ARTICLE_KEY_MAX:
         raise ValueError(f"is at most {ARTICLE_KEY_MAX} characters")
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
@@ -189,7 +192,7 @@ def check_article_key(value: str) -> str:
 def parent_id_field(value: t.Any, fields: dict[str, str]) -> int | None:
     """None for no parent (absent, null, "" or 0 as WordPress forms send); else a positive id."""
     if isinstance(value, bool):
-        fields["parent_id"] = "must be a comment id (a whole number)"
+        fields["parent_id"] = N_("must be a comment id (a whole number)")
         return None
     if value is None or value == "" or (type(value) in (int, str) and str(value) == "0"):
         return None
@@ -197,7 +200,7 @@ def parent_id_field(value: t.Any, fields: dict[str, str]) -> int | None:
         value = int(value)
     if isinstance(value, int) and 0 < value < 2**63:
         return value
-    fields["parent_id"] = "must be a comment id (a whole number)"
+    fields["parent_id"] = N_("must be a comment id (a whole number)")
     return None
 
 
@@ -207,7 +210,7 @@ def notify_field(value: t.Any, fields: dict[str, str]) -> str | None:
         return None
     if value in SUBSCRIPTION_SCOPES:
         return str(value)
-    fields["notify"] = "must be replies or all"
+    fields["notify"] = N_("must be replies or all")
     return None
 
 
@@ -220,11 +223,12 @@ def opaque_field(value: t.Any, name: str, fields: dict[str, str]) -> str | None:
     except ValueError as e:
         if name == "fax":
             return "filled"  # any value marks spam; the honeypot is never named to the sender
-        fields[name] = str(e)
+        fields[name] = refusal(e)
         return None
     if len(text) > OPTIONAL_MAX:
         if name == "fax":
             return "filled"
-        fields[name] = f"must be at most {OPTIONAL_MAX} characters"
+        fields[name] = nt("must be at most %(num)s character",
+                          "must be at most %(num)s characters", OPTIONAL_MAX)
         return None
     return text or None

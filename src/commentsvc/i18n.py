@@ -8,8 +8,13 @@ object, ``{English text: translation}`` or, for plurals, ``{English singular: {C
 text}}`` so that the browser's ``Intl.PluralRules`` picks the form.
 
 Language choice (CONTRACT.md): the no-JavaScript page takes ``?lang=`` then ``Accept-Language``;
-everything else (validation messages, the form error page) takes ``Accept-Language``. A regional
-tag falls back to its language (``fr-CA`` → ``fr``), Chinese in simplified script to ``zh-Hans``.
+everything else (validation messages, the form error page) takes ``Accept-Language``; the review
+page then falls back to its site's ``default_lang`` (``g.fallback_lang``). A regional tag falls
+back to its language (``fr-CA`` → ``fr``), Chinese in simplified script to ``zh-Hans``.
+
+Error texts are raised as `Text` (``N_("is required")``, ``nt(...)``): English everywhere they
+go, translated by their msgid in `translate_answer`, never by matching their wording. The review
+page's script gets its texts from `review_strings()`, held in the page as JSON.
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ import datetime as dt
 import functools
 import hashlib
 import json
-import re
 import typing as t
 from gettext import c2py
 from pathlib import Path
@@ -28,7 +32,7 @@ from babel import Locale
 from babel.dates import format_date, format_time, get_datetime_format
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale, gettext, ngettext
 
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -39,22 +43,54 @@ _PLURAL_SAMPLES = (*range(0, 220), 1000, 10000, 100000, 1000000, 2000000)
 babel = Babel()
 
 
-def N_(text: str) -> str:  # noqa: N802 - gettext's name for "extract, translate later"
-    return text
+class Text(str):
+    """An English text that carries its catalogue msgid, plural and values.
+
+    It is a ``str`` (logs, the command line and English answers use it as it is), and an answer
+    in another language is translated by its msgid, never by matching the English wording::
+
+        raise ValueError(N_("is required"))
+        fields["body"] = nt("must be at most %(num)s character",
+                            "must be at most %(num)s characters", 5000)
+        N_("is not a valid email address", english=reason)  # English shows the detail
+    """
+
+    msgid: str
+    plural: str | None
+    values: dict[str, t.Any]
+
+    def __new__(cls, msgid: str, plural: str | None = None,
+                values: dict[str, t.Any] | None = None, english: str | None = None) -> Text:
+        values = values or {}
+        source = plural if plural is not None and values.get("num") != 1 else msgid
+        self = super().__new__(cls, english if english is not None
+                               else (source % values if values else source))
+        self.msgid, self.plural, self.values = msgid, plural, values
+        return self
+
+    def translated(self) -> str:
+        """The text in the request's language (English where the catalogue has none)."""
+        if self.plural is not None:
+            values = {k: v for k, v in self.values.items() if k != "num"}  # ngettext adds it
+            return ngettext(self.msgid, self.plural, self.values["num"], **values)
+        return gettext(self.msgid, **self.values)
 
 
-# What the service answers readers in `message` and `fields` (errors.py), in English in the code
-# and translated on the way out by translate_answer(). Named here so extraction finds them.
-SERVER_TEXTS = (
-    N_("Some fields are not valid."), N_("is required"),
-    N_("must be an http:// or https:// address"), N_("is not a valid web address"),
-    N_("is not a valid email address"), N_("must be a comment id (a whole number)"),
-    N_("Comments are closed on this article."), N_("This comment can no longer be changed."),
-    N_("You already posted this comment here."), N_("Please wait a little before posting again."),
-    N_("Too many comments from your address; please wait before posting again."),
-    N_("The service is briefly unavailable; try again."),
-)
-_AT_MOST = re.compile(r"^must be at most (\d+) characters$")
+def N_(msgid: str, english: str | None = None, **values: t.Any) -> str:  # noqa: N802
+    """Mark a text for the catalogue (gettext's name for it); it is translated where it is
+    shown (translate_answer). A `Text`, typed as the str it is wherever it goes."""
+    return Text(msgid, None, values, english)
+
+
+def nt(singular: str, plural: str, num: int, **values: t.Any) -> str:
+    """N_ for a text with a number: its plural form is chosen in the reader's language."""
+    return Text(singular, plural, {**values, "num": num})
+
+
+def reason(e: Exception) -> str:
+    """A refusal's reason as raised, keeping its msgid (str(e) would drop it)."""
+    arg = e.args[0] if e.args else ""
+    return arg if isinstance(arg, str) else str(e)
 
 
 @functools.cache
@@ -108,7 +144,10 @@ def select_locale() -> str:
         return SOURCE_LOCALE
     # ?lang= names the no-JavaScript page's language; its form posts carry it on to the
     # form error page.
-    return match(request.args.get("lang")) or best_accepted() or SOURCE_LOCALE
+    # A page may name a fallback before anything is rendered: the review page, the language of
+    # the moderator's site (its default_lang) when the browser asks for none that is shipped.
+    return (match(request.args.get("lang")) or best_accepted() or match(g.get("fallback_lang"))
+            or SOURCE_LOCALE)
 
 
 def init_app(app: Flask) -> None:
@@ -166,18 +205,35 @@ def _category_index(catalogue: Catalog, locale: str) -> dict[str, int]:
     return index
 
 
-def _from_js(message: t.Any) -> bool:
-    return any(path.endswith(".js") for path, _line in message.locations)
+WIDGET_SCRIPTS = ("embed.js", "count.js")
+REVIEW_SCRIPTS = ("review.js",)
+
+
+def _from_js(message: t.Any, scripts: tuple[str, ...]) -> bool:
+    return any(path.rsplit("/", 1)[-1] in scripts for path, _line in message.locations)
 
 
 @functools.cache
 def widget_strings(locale: str) -> bytes:
     """The widget's part of one language's catalogue, as compact JSON."""
+    return json.dumps(script_strings(locale, WIDGET_SCRIPTS), ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":")).encode()
+
+
+def review_strings() -> dict[str, t.Any]:
+    """The review page script's texts in the request's language (the page holds them)."""
+    locale = str(get_locale() or SOURCE_LOCALE)
+    return {} if locale == SOURCE_LOCALE else script_strings(locale, REVIEW_SCRIPTS)
+
+
+@functools.cache
+def script_strings(locale: str, scripts: tuple[str, ...]) -> dict[str, t.Any]:
+    """The texts `scripts` ask for, ``{English: translation}`` (plurals by CLDR category)."""
     catalogue = read_catalogue(locale)
     categories = _category_index(catalogue, locale)
     out: dict[str, t.Any] = {}
     for message in catalogue:
-        if not message.id or not _from_js(message) or message.fuzzy:
+        if not message.id or not _from_js(message, scripts) or message.fuzzy:
             continue
         msgid, text = t.cast(t.Any, message.id), t.cast(t.Any, message.string)
         if isinstance(msgid, (tuple, list)):
@@ -185,7 +241,7 @@ def widget_strings(locale: str) -> bytes:
             out[msgid[0]] = {cat: forms[i] for cat, i in categories.items() if forms[i]}
         elif text:
             out[msgid] = text
-    return json.dumps(out, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return out
 
 
 @functools.cache
@@ -201,20 +257,16 @@ def widget_build() -> dict[str, t.Any]:
 
 def translate_answer(message: str, fields: dict[str, str] | None
                      ) -> tuple[str, dict[str, str] | None]:
-    """An error answer's `message` and `fields` texts in the request's language (codes stay)."""
+    """An error answer's `message` and `fields` texts in the request's language (codes stay).
+
+    Texts raised with a msgid (`Text`) are translated by it; any other text stays English.
+    """
     if str(get_locale() or SOURCE_LOCALE) == SOURCE_LOCALE:
         return message, fields
     if fields:
-        fields = {name: _problem(name, text) for name, text in fields.items()}
-    return gettext(message), fields
+        fields = {name: _translated(text) for name, text in fields.items()}
+    return _translated(message), fields
 
 
-def _problem(name: str, text: str) -> str:
-    at_most = _AT_MOST.match(text)
-    if at_most:
-        return ngettext("must be at most %(num)s character", "must be at most %(num)s characters",
-                        int(at_most[1]))
-    translated = gettext(text)
-    if translated == text and name == "email":  # email-validator's detailed English reasons
-        return gettext("is not a valid email address")
-    return translated
+def _translated(text: str) -> str:
+    return text.translated() if isinstance(text, Text) else text

@@ -8,8 +8,7 @@
 
 A read is: the head (site + article version, one small query, trusted THREAD_HEAD_TTL seconds
 per worker) -> the ETag -> the worker's byte-bounded page cache -> on a miss one query of the
-article's approved comments, arranged once (`arrange`, iteratively: any depth of reply chain is
-safe) and serialised. The JSON API, the no-JavaScript embed page and the feed all come here.
+article's approved comments, arranged once (`arrange`, iteratively, any depth), serialised.
 """
 
 from __future__ import annotations

@@ -13,8 +13,7 @@
 One set of rules for both body kinds. Text is NFC-normalised and trimmed, control characters
 are refused (newline and tab allowed in the body), lengths are checked here so the database
 never truncates, and fields not named below are ignored: nothing a client sends can set a
-status, an id, a date or an address. Bodies must be UTF-8: invalid bytes, NUL and lone
-surrogates are refused before anything reaches a database.
+status, an id, a date or an address. Bodies must be UTF-8 without NUL or lone surrogates.
 """
 
 from __future__ import annotations
@@ -48,6 +47,8 @@ from .fields import check_url as check_url
 from .fields import clean_text as clean_text
 from .fields import normalize_email as normalize_email
 from .fields import shown as shown
+from .i18n import N_, nt
+from .i18n import reason as refusal
 from .models import (
     ARTICLE_TITLE_MAX,
     ARTICLE_URL_MAX,
@@ -86,9 +87,10 @@ class Edit:
 
 def _length(fields: dict[str, str], name: str, value: str, low: int, high: int) -> None:
     if not value and low > 0:
-        fields.setdefault(name, "is required")
+        fields.setdefault(name, N_("is required"))
     elif len(value) > high:
-        fields.setdefault(name, f"must be at most {high} characters")
+        fields.setdefault(name, nt("must be at most %(num)s character",
+                                   "must be at most %(num)s characters", high))
 
 
 def validate_submission(body: Body) -> Submission:
@@ -104,13 +106,13 @@ def validate_submission(body: Body) -> Submission:
         try:
             values[name] = clean_text(data.get(name), multiline=multiline)
         except ValueError as e:
-            fields[name] = str(e)
+            fields[name] = refusal(e)
             values[name] = ""
     if "name" not in fields and isinstance(data.get("name"), str):
         try:
             check_name(data["name"])  # as sent: trimming must not hide a separator
         except ValueError as e:
-            fields["name"] = str(e)
+            fields["name"] = refusal(e)
     _length(fields, "name", values["name"], 1, NAME_MAX)
     _length(fields, "email", values["email"], 1, EMAIL_MAX)
     _length(fields, "url", values["url"], 0, URL_MAX)
@@ -122,14 +124,14 @@ def validate_submission(body: Body) -> Submission:
         try:
             email = check_email(email)
         except ValueError as e:
-            fields["email"] = str(e)
+            fields["email"] = refusal(e)
     url = values["url"] or None
     for name in ("url", "article_url"):  # the page's URL: its origin is checked on submit
         if values[name] and name not in fields:
             try:
                 check_url(values[name])
             except ValueError as e:
-                fields[name] = str(e)
+                fields[name] = refusal(e)
     parent_id = parent_id_field(data.get("parent_id"), fields)
     notify = notify_field(data.get("notify"), fields)
     opaque = {name: opaque_field(data.get(name), name, fields)
@@ -168,7 +170,7 @@ def _body(value: t.Any) -> str:
     try:
         body = clean_text(value, multiline=True)
     except ValueError as e:
-        raise ValidationFailed({"body": str(e)}) from None
+        raise ValidationFailed({"body": refusal(e)}) from None
     fields: dict[str, str] = {}
     _length(fields, "body", body, 1, BODY_MAX)
     if fields:
@@ -339,7 +341,7 @@ def _optional(data: t.Mapping[str, t.Any], name: str, high: int,
     try:
         return optional_text(data.get(name), high)
     except ValueError as e:
-        fields[name] = str(e)
+        fields[name] = refusal(e)
         return None
 
 

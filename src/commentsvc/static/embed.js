@@ -16,6 +16,8 @@
   var API = new URL("api/v1/", SRC).href;
   var AUTHOR_KEY = "commentsvc.author";
   var EDIT_PREFIX = "commentsvc.edit.";
+  var HEIGHTS = "commentsvc.heights";  // {site/article path: {w, h}}: space to reserve next time
+  var HEIGHTS_KEPT = 30;
   var FIELDS = ["body", "name", "email", "url"];  // in the form's order
   var widgets = [];
 
@@ -204,6 +206,7 @@
 
   Widget.prototype.start = function () {
     var self = this;
+    this.reserveSpace();
     var lang = chooseLang(this.root);
     this.refreshToken();
     var thread = call("GET", this.threadQuery());
@@ -218,8 +221,38 @@
       self.build();
       self.showPage(got[2], true);
       self.root.removeAttribute("aria-busy");
+      self.rememberHeight();
       self.releaseSpace();
     });
+  };
+
+  /* Without the snippet's min-height the widget takes its space itself, before anything shows:
+     the height this thread had at this width on the last visit (localStorage: a returning
+     reader's new tab), but never more than reaches the bottom of the window. What follows the
+     widget then leaves the view in one step, and nothing in view moves when the thread
+     arrives (releaseSpace gives back what is not needed only out of view). */
+  Widget.prototype.reserveSpace = function () {
+    var root = this.root;
+    if (root.style.minHeight) return;  // the page reserved it (the README's snippet)
+    var box = root.getBoundingClientRect();
+    var room = Math.min(window.innerHeight - box.top, window.innerHeight);
+    if (room <= 0) return;  // below the view: growing there moves nothing anyone sees
+    var known = (load(HEIGHTS) || {})[this.path];
+    var height = known && known.w === Math.round(box.width) ? Math.min(known.h, room) : room;
+    root.style.minHeight = Math.ceil(height) + "px";
+  };
+
+  Widget.prototype.rememberHeight = function () {
+    var last = this.root.lastElementChild;
+    if (!last) return;
+    var box = this.root.getBoundingClientRect();
+    var heights = load(HEIGHTS) || {};
+    delete heights[this.path];  // newest last; the oldest go beyond HEIGHTS_KEPT
+    heights[this.path] = { w: Math.round(box.width),
+                           h: Math.ceil(last.getBoundingClientRect().bottom - box.top) };
+    var keys = Object.keys(heights);
+    keys.slice(0, Math.max(0, keys.length - HEIGHTS_KEPT)).forEach(function (k) { delete heights[k]; });
+    store(HEIGHTS, heights);
   };
 
   Widget.prototype.threadQuery = function () {

@@ -11,6 +11,50 @@
   var csrf = "";
   var cards = [];
   var current = -1;
+  var strings = {};  // {English: translation} in the page's language, from the catalogue
+  var lang = document.documentElement.lang || "en";
+
+  // t("Comment %(id)s: %(status)s.", {id: 7, status: ...}) and nt(one, other, n, vars), as in
+  // embed.js: the page holds its language's texts (id="review-strings"); English is the msgid.
+  function fill(text, vars) {
+    return text.replace(/%\((\w+)\)s/g, function (all, name) {
+      return vars && vars[name] !== undefined ? String(vars[name]) : all;
+    });
+  }
+  function t(msgid, vars) { return fill(strings[msgid] || msgid, vars); }
+  function nt(one, other, n, vars) {
+    var forms = strings[one];
+    var text = forms && forms[new Intl.PluralRules(lang).select(n)];
+    if (!text) { text = n === 1 ? one : other; }
+    return fill(text, Object.assign({ num: n }, vars || {}));
+  }
+  function statusName(status) {
+    return { approved: t("approved"), spam: t("spam"), rejected: t("rejected"),
+             pending: t("pending") }[status] || status;
+  }
+
+  // "5 minutes ago" in the page's language, the full date (no seconds) in the tooltip.
+  function showTimes() {
+    if (!window.Intl || !Intl.RelativeTimeFormat) { return; }
+    var relative = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
+    var full = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
+    var steps = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400],
+                 ["hour", 3600], ["minute", 60]];
+    document.querySelectorAll("time[datetime]").forEach(function (el) {
+      var when = new Date(el.getAttribute("datetime"));
+      if (isNaN(when)) { return; }
+      var seconds = Math.max(0, Math.round((Date.now() - when.getTime()) / 1000));
+      var text = relative.format(0, "second");
+      for (var i = 0; i < steps.length; i++) {
+        if (seconds >= steps[i][1]) {
+          text = relative.format(-Math.floor(seconds / steps[i][1]), steps[i][0]);
+          break;
+        }
+      }
+      el.textContent = text;
+      el.title = full.format(when);
+    });
+  }
 
   function notice(text) {
     var el = document.getElementById("notice");
@@ -59,7 +103,7 @@
           var fields = data.fields ? Object.keys(data.fields).map(function (name) {
             return name + ": " + data.fields[name];
           }).join("; ") : "";
-          throw new Error(fields || data.message || ("The server answered " + response.status + "."));
+          throw new Error(fields || data.message || t("The server answered %(status)s.", { status: response.status }));
         }
         return data;
       });
@@ -71,7 +115,7 @@
     if (!cards.length && !document.querySelector(".cards .empty")) {
       var empty = document.createElement("li");
       empty.className = "empty";
-      empty.textContent = "Nothing left here.";
+      empty.textContent = t("Nothing left here.");
       document.querySelector(".cards").appendChild(empty);
     }
   }
@@ -86,7 +130,7 @@
 
   function act(card, status) {
     var button = card.querySelector('button[data-status="' + status + '"]');
-    if (!button) { notice("That action does not apply to comment " + card.dataset.id + "."); return; }
+    if (!button) { notice(t("That action does not apply to comment %(id)s.", { id: card.dataset.id })); return; }
     var form = button.form;
     var fields = { status: status };
     var site = form.querySelector('input[name="site"]');
@@ -94,7 +138,7 @@
     button.disabled = true;
     post(form.action, fields).then(function (data) {
       updateCounts(data.counts);
-      notice("Comment " + card.dataset.id + ": " + data.status + ".");
+      notice(t("Comment %(id)s: %(status)s.", { id: card.dataset.id, status: statusName(data.status) }));
       removeCard(card);
     }).catch(function (error) {
       button.disabled = false;
@@ -104,12 +148,12 @@
 
   function reveal(card) {
     var form = card.querySelector("form.reveal");
-    if (!form) { notice("The address of comment " + card.dataset.id + " is shown."); return; }
+    if (!form) { notice(t("The address of comment %(id)s is shown.", { id: card.dataset.id })); return; }
     post(form.action, {}).then(function (data) {
-      card.querySelector(".email").textContent = data.email || "no address stored";
+      card.querySelector(".email").textContent = data.email || t("no address stored");
       form.remove();
-      notice("Address of comment " + card.dataset.id + " revealed: " +
-             (data.email || "no address stored") + ".");
+      notice(t("Address of comment %(id)s revealed: %(email)s.",
+               { id: card.dataset.id, email: data.email || t("no address stored") }));
     }).catch(function (error) { notice(error.message); });
   }
 
@@ -121,13 +165,15 @@
     var box = card.querySelector('input[name="ids"]');
     if (!box) { return; }
     box.checked = !box.checked;
-    notice("Comment " + card.dataset.id + (box.checked ? " selected" : " not selected") +
-           "; " + ticked().length + " selected.");
+    notice(box.checked ? t("Comment %(id)s selected; %(num)s selected.",
+                           { id: card.dataset.id, num: ticked().length })
+           : t("Comment %(id)s not selected; %(num)s selected.",
+               { id: card.dataset.id, num: ticked().length }));
   }
 
   function bulk(form, status) {
     var boxes = ticked();
-    if (!boxes.length) { notice("Tick at least one comment first, then choose the action."); return; }
+    if (!boxes.length) { notice(t("Tick at least one comment first, then choose the action.")); return; }
     var body = new URLSearchParams(new FormData(form));
     body.set("status", status);
     post(form.action, body).then(function (data) {
@@ -140,20 +186,21 @@
       highlight(current);
       var all = document.getElementById("select-all");
       if (all) { all.checked = false; }
-      notice(data.updated + (data.updated === 1 ? " comment: " : " comments: ") + status + ".");
+      notice(nt("%(num)s comment: %(status)s.", "%(num)s comments: %(status)s.", data.updated,
+                { status: statusName(status) }));
     }).catch(function (error) { notice(error.message); });
   }
 
   // The card's newsroom tools stay plain forms: a key opens or sends them (issue 17).
   function pinTool(card) {
     var form = card.querySelector("form.tool-pin");
-    if (!form) { notice("That action does not apply to comment " + card.dataset.id + "."); return; }
+    if (!form) { notice(t("That action does not apply to comment %(id)s.", { id: card.dataset.id })); return; }
     form.requestSubmit();
   }
 
   function openTool(card, name) {
     var details = card.querySelector('details[data-tool="' + name + '"]');
-    if (!details) { notice("That action does not apply to comment " + card.dataset.id + "."); return; }
+    if (!details) { notice(t("That action does not apply to comment %(id)s.", { id: card.dataset.id })); return; }
     details.open = true;
     var field = details.querySelector("select, textarea, input:not([type=hidden])");
     if (field) { field.focus(); }
@@ -289,7 +336,7 @@
     box.closest("label").hidden = false;
     box.addEventListener("change", function () {
       try { window.localStorage.setItem(KEYS_OFF, box.checked ? "0" : "1"); } catch (e) { /* private mode */ }
-      notice(box.checked ? "Single-key shortcuts on." : "Single-key shortcuts off.");
+      notice(box.checked ? t("Single-key shortcuts on.") : t("Single-key shortcuts off."));
     });
   }
 
@@ -307,7 +354,7 @@
         document.querySelectorAll('input[name="ids"]').forEach(function (box) {
           box.checked = all.checked;
         });
-        notice(ticked().length + " selected.");
+        notice(t("%(num)s selected.", { num: ticked().length }));
       });
     }
   }
@@ -318,18 +365,29 @@
     var status = form.querySelector(".settings-status");
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      status.textContent = "Saving…";
+      status.textContent = t("Saving…");
       post(form.action, new URLSearchParams(new FormData(form))).then(function (data) {
-        status.textContent = "Saved. Read-only " + (data.read_only ? "on" : "off") +
-          "; quiet hours " + (data.quiet_hours ? data.quiet_hours.from + "–" + data.quiet_hours.to +
-          " " + data.quiet_hours.tz + " (" + data.quiet_hours.action + ")" : "off") + ".";
-      }).catch(function (error) { status.textContent = "Not saved: " + error.message; });
+        var quiet = data.quiet_hours;
+        var on = t("on");
+        var off = t("off");
+        var action = quiet && quiet.action === "close" ? t("close comments")
+                                                       : t("hold every comment");
+        var hours = quiet ? quiet.from + "–" + quiet.to + " " + quiet.tz + " (" + action + ")" : off;
+        status.textContent = t("Saved. Read-only %(read_only)s; quiet hours %(quiet)s.",
+                               { read_only: data.read_only ? on : off, quiet: hours });
+      }).catch(function (error) {
+        status.textContent = t("Not saved: %(reason)s", { reason: error.message });
+      });
     });
   }
 
   function start() {
     var meta = document.querySelector('meta[name="csrf-token"]');
     csrf = meta ? meta.content : "";
+    var held = document.getElementById("review-strings");
+    try { strings = held ? JSON.parse(held.textContent) : {}; } catch (e) { strings = {}; }
+    showTimes();
+    window.setInterval(showTimes, 60000);
     setUpKeysToggle();
     setUpBulk();
     setUpSettings();

@@ -90,7 +90,7 @@ def own_origins() -> list[str]:
     return origins
 
 
-_RETURN_TO_REFUSED = "return_to must be an address on the site."
+_RETURN_TO_REFUSED = i18n.N_("return_to must be an address on the site.")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 

@@ -22,6 +22,7 @@ import hmac
 import secrets
 import typing as t
 
+from babel.dates import format_timedelta
 from flask import (
     Blueprint,
     Response,
@@ -35,7 +36,7 @@ from flask import (
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
 from .. import (
     bans,
@@ -59,9 +60,18 @@ from ..validation import BAN_DAYS_MAX, parse_ban, parse_edit, parse_selection, p
 bp = Blueprint("review", __name__, url_prefix="/moderate")
 
 TABS = ("pending", "spam", "approved", "rejected")
-LABELS = {"pending": "Pending", "spam": "Spam", "approved": "Approved", "rejected": "Rejected"}
-VERBS = {"approved": "Approve", "spam": "Spam", "rejected": "Reject", "pending": "Unpublish"}
-LABELS["reported"] = i18n.N_("Reported")
+# English here, translated where shown (`_(labels[s])`); N_ marks them for the catalogue.
+LABELS = {"pending": i18n.N_("Pending"), "spam": i18n.N_("Spam"),
+          "approved": i18n.N_("Approved"), "rejected": i18n.N_("Rejected"),
+          "reported": i18n.N_("Reported")}
+VERBS = {"approved": i18n.N_("Approve"), "spam": i18n.N_("Spam"),
+         "rejected": i18n.N_("Reject"), "pending": i18n.N_("Unpublish")}
+BULK_VERBS = {"approved": i18n.N_("Approve selected"), "spam": i18n.N_("Spam selected"),
+              "rejected": i18n.N_("Reject selected"), "pending": i18n.N_("Unpublish selected")}
+EMPTY = {"pending": i18n.N_("Nothing pending here."), "spam": i18n.N_("Nothing spam here."),
+         "approved": i18n.N_("Nothing approved here."),
+         "rejected": i18n.N_("Nothing rejected here."),
+         "reported": i18n.N_("Nothing reported here.")}
 VIEWS = (*TABS, "reported")  # the Reported tab: comments with unresolved reader reports
 # Bulk actions of the Reported tab ("approved" keeps a published comment and settles reports).
 BULK_TO = {**moderation.TRANSITIONS, "reported": frozenset({"approved", "spam", "rejected"})}
@@ -82,6 +92,25 @@ def _cookie_settings(state: BlueprintSetupState) -> None:
     public_url = str(app.config.get("PUBLIC_URL") or "")
     if app.config.get("ENV") == "production" or public_url.startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
+
+
+@bp.before_request
+def _moderators_language() -> None:
+    """Without an Accept-Language we ship, the page speaks its site's default_lang: the site
+    shown, or the one default language all of the moderator's sites share."""
+    moderator = current_moderator()
+    if moderator is None:
+        return
+    reach = moderation.moderator_sites(moderator)
+    shown = [s for s in reach if s.key == request.args.get("site")] or reach
+    langs = {s.default_lang for s in shown if s.default_lang}
+    if len(langs) == 1:
+        g.fallback_lang = langs.pop()
+
+
+@bp.context_processor
+def _script_texts() -> dict[str, t.Any]:
+    return {"review_strings": i18n.review_strings}
 
 
 @bp.after_request
@@ -124,11 +153,11 @@ def _check_csrf() -> None:
     if live is None and request.endpoint == "review.logout":
         return None  # not logged in: logging out changes nothing, so there is nothing to guard
     if live is None and had_session and request.endpoint != "review.login":
-        raise Unauthorized("Your session has ended; log in again.")
+        raise Unauthorized(i18n.N_("Your session has ended; log in again."))
     expected = live.csrf if live is not None else session.get("csrf") or ""
     if not expected or not hmac.compare_digest(str(sent), str(expected)):
-        raise Forbidden("This form has expired or did not come from this page. "
-                        "Reload the page and try again.")
+        raise Forbidden(i18n.N_("This form has expired or did not come from this page. "
+                                "Reload the page and try again."))
 
 
 def current_moderator() -> Moderator | None:
@@ -144,7 +173,7 @@ def login_required(view: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
         moderator = current_moderator()
         if moderator is None:
             if asks_json() or request.method == "POST":
-                raise Unauthorized("Your session has ended; log in again.")
+                raise Unauthorized(i18n.N_("Your session has ended; log in again."))
             return redirect(url_for(".index"))
         g.moderator = moderator
         return view(*args, **kwargs)
@@ -158,15 +187,13 @@ def error_context() -> dict[str, t.Any]:
 
 
 def age(iso: str | None, now: dt.datetime | None = None) -> str:
-    """'5 min ago' for a card."""
+    """'5 minutes ago' for a card, in the page's language (review.js keeps it current)."""
     if not iso:
         return ""
     then = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    seconds = max(0, int(((now or clock.now()) - then).total_seconds()))
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds // size} {unit} ago"
-    return "just now"
+    seconds = max(1, int(((now or clock.now()) - then).total_seconds()))  # a clock ahead: 1 s
+    return format_timedelta(dt.timedelta(seconds=-seconds), add_direction=True, threshold=1,
+                            locale=str(get_locale() or i18n.SOURCE_LOCALE))
 
 
 def chart(figures: stats.Figures) -> list[dict[str, t.Any]]:
@@ -204,6 +231,7 @@ def _page(revealed: dict[int, str | None] | None = None, message: str | None = N
         "review.html", moderator=g.moderator, items=items, status=status, site=site,
         next_cursor=page.next_cursor, counts=moderation.status_counts(g.moderator, site),
         sites=moderation.moderator_sites(g.moderator), tabs=VIEWS, labels=LABELS, verbs=VERBS,
+        bulk_verbs=BULK_VERBS, empty=EMPTY,
         transitions=BULK_TO, revealed=revealed or {}, age=age,
         csrf=csrf_token(), settings=settings, figures=figures, bars=chart(figures),
         chart_height=CHART_HEIGHT, message=message or " ".join(map(str, get_flashed_messages())),
@@ -226,8 +254,8 @@ def login() -> t.Any:
     token = (request.form.get("token") or "").strip()
     moderator = moderation.authenticate(token) if len(token) <= 200 else None
     if moderator is None:
-        return render_template("review_login.html", csrf=csrf_token(),
-                               error="That token is not valid. Check it and try again."), 401
+        error = gettext("That token is not valid. Check it and try again.")
+        return render_template("review_login.html", csrf=csrf_token(), error=error), 401
     review_sessions.end(session.get("sid"))  # a login replaces any session this browser had
     opened = review_sessions.start(moderator)
     session.clear()  # a new id and CSRF token: nothing from before the login survives
@@ -275,7 +303,7 @@ def reveal(comment_id: int) -> t.Any:
     email = serialize.revealed_email(moderation.reveal_email(g.moderator, comment_id))["email"]
     if asks_json():
         return {"email": email}
-    return _page(revealed={comment_id: email or "no address stored"})
+    return _page(revealed={comment_id: email or gettext("no address stored")})
 
 
 @bp.post("/bulk")
@@ -283,7 +311,7 @@ def reveal(comment_id: int) -> t.Any:
 def bulk() -> t.Any:
     status = parse_status(request.form.get("status") or "")
     if not request.form.getlist("ids") and not asks_json():
-        return _page(message="Tick at least one comment first, then choose the action.",
+        return _page(message=gettext("Tick at least one comment first, then choose the action."),
                      code=422)  # answered in place: the queue again, with the message
     ids = parse_selection(request.form.getlist("ids"))
     updated = moderation.bulk_status(g.moderator, ids, status)
