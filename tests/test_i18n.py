@@ -270,3 +270,20 @@ def test_every_submission_field_problem_is_translated(client, actions):
     same = {k: v for k, v in data["fields"].items() if v == english["fields"][k]}
     assert same == {}, same
     assert data["fields"]["notify"] == "debe ser replies o all"
+
+
+def test_refusals_raised_past_validation_are_translated_too(client, actions):
+    """A reply to a comment that is not there, and a page URL off the site, answer in German."""
+    actions.site("demo")  # origins: the demo site's own
+    german = {"Accept-Language": "de"}
+    url = "/api/v1/sites/demo/articles/a/comments"
+    ok = {"name": "Ana", "email": "ana@example.org"}
+    orphan = client.post(url, json={**ok, "body": "Reply", "parent_id": 987654}, headers=german)
+    assert orphan.status_code == 404
+    assert (orphan.get_json()["message"]
+            == "Der Kommentar, auf den Sie antworten, existiert hier nicht.")
+    off_site = {**ok, "body": "Hi", "article_url": "https://evil.example/a"}
+    elsewhere = client.post(url, json=off_site, headers=german)
+    assert elsewhere.status_code == 422
+    assert elsewhere.get_json()["fields"] == {
+        "article_url": "muss unter einem der Ursprünge der Website liegen"}

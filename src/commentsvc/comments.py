@@ -23,7 +23,7 @@ from sqlalchemy import BigInteger, Integer, bindparam, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 
-from . import bans, notify, sites, subscriptions, versions
+from . import bans, i18n, notify, sites, subscriptions, versions
 from .cache import caches
 from .errors import CommentsClosed, Duplicate, NotFound, TooFast, ValidationFailed
 from .extensions import db
@@ -293,7 +293,7 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
         # ids are 32-bit on PostgreSQL: a bigger one names nothing (and must not reach the DB)
         parent = db.session.get(Comment, sub.parent_id) if sub.parent_id < 2**31 else None
         if parent is None or parent.article_id != article.id or parent.status != "approved":
-            raise NotFound("The comment you reply to does not exist here.")
+            raise NotFound(i18n.N_("The comment you reply to does not exist here."))
     _remember_context(site, article, sub)
     email_hashes = k.email_hashes(sub.email)
     prefix = ip_prefix(client.ip)
@@ -393,7 +393,7 @@ def _remember_context(site: Site, article: Article, sub: Submission) -> None:
     :raises ValidationFailed: the URL is not under one of the site's origins.
     """
     if sub.article_url and not _under_origins(sub.article_url, site.origins):
-        raise ValidationFailed({"article_url": "must be under one of the site's origins"})
+        raise ValidationFailed({"article_url": i18n.N_("must be under one of the site's origins")})
     if sub.article_title and not article.title:
         article.title = sub.article_title
     if sub.article_url and not article.url:

@@ -128,7 +128,7 @@ def checked_return_to(value: t.Any, origins: list[str], extra: t.Sequence[str] =
         for origin in [*origins, *extra]:
             if _origin_of(origin) == target:
                 return value
-    raise BadRequest("return_to is not under one of the site's origins.")
+    raise BadRequest(i18n.N_("return_to is not under one of the site's origins."))
 
 
 @bp.get("/sites/<site>/counts")
