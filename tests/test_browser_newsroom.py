@@ -201,9 +201,13 @@ def test_ban_the_author_from_a_card_by_keyboard_then_shadow_and_reject(context, 
     open_tab(page, "Queue")
     open_tab(page, "Approved")
     expect(page.locator(".card.current")).to_have_attribute("data-id", str(troll))
-    for key in ("b", "Tab", "Enter"):  # the defaults: email address, 30 days, refused
+    # The defaults (email address, 30 days, refused) and "Also reject all their comments".
+    for key in ("b", "Tab", "Tab", "Tab", "Tab", "Space", "Tab", "Enter"):
         page.keyboard.press(key)
-    expect(page.locator("#notice")).to_contain_text("is banned")
+    expect(page.locator("#notice")).to_have_text(
+        f"The author of comment {troll} is banned; 2 of their comments are now rejected.")
+    assert [i["body"] for i in actions.queue(demo, status="rejected").get_json()["items"]] == [
+        "Buy more", "Buy now"]
     refused = actions.post(name="Troll", body="Once more", email="troll@spam.example")
     assert refused.status_code == 403 and refused.get_json()["error"] == "banned"
     open_tab(page, "Bans")

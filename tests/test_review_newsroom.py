@@ -87,6 +87,52 @@ def test_ban_author_from_a_card_without_seeing_the_address(actions, client, desk
     assert re.search(r"<time datetime=\"\d{4}-\d\d-\d\dT\d\d:\d\dZ\">", bans)
 
 
+def statuses(actions, ids):
+    with actions.app.app_context():
+        return [db.session.get(Comment, cid).status for cid in ids]
+
+
+@pytest.mark.parametrize("ticked", [True, False])
+def test_ban_author_can_also_reject_all_their_comments_on_the_site(actions, client, desk,
+                                                                   ticked):
+    troll = [actions.post(body=f"Buy now {i}", email="troll@spam.example").json["id"]
+             for i in range(3)]
+    actions.moderate(desk, troll[1], status="pending")
+    elsewhere = actions.post(site="other", body="Buy there", email="troll@spam.example")
+    bystander = actions.post(body="A fair point", email="fair@example.org").json["id"]
+    csrf = login(client, desk)
+    page = client.get("/moderate/?status=approved").data.decode()
+    assert "Also reject all their comments on this site" in page
+    assert 'name="reject_all" value="1">' in page  # not ticked by default
+    answer = form(client, csrf, f"/moderate/comments/{troll[0]}/ban", kind="email", days="30",
+                  mode="reject", reason="Spam run", **({"reject_all": "1"} if ticked else {}))
+    assert answer.status_code == 303
+    notice = client.get(answer.location).data.decode()
+    assert "troll@spam.example" not in notice
+    assert actions.post(body="Buy later", email="troll@spam.example").status_code == 403
+    assert client.get("/moderate/bans").data.decode().count('id="ban-') == 1
+    if ticked:
+        assert (f"The author of comment {troll[0]} is banned; 3 of their comments are now "
+                "rejected.") in notice
+        assert statuses(actions, troll) == ["rejected"] * 3
+    else:
+        assert f"The author of comment {troll[0]} is banned.</" in notice
+        assert statuses(actions, troll) == ["approved", "pending", "approved"]
+    assert statuses(actions, [elsewhere.json["id"], bystander]) == ["pending", "approved"]
+
+
+def test_reject_all_from_the_ban_form_answers_the_pages_script(actions, client, desk):
+    troll = actions.post(body="Buy now", email="troll@spam.example").json["id"]
+    csrf = login(client, desk)
+    answer = client.post(f"/moderate/comments/{troll}/ban",
+                         data={"kind": "ip", "days": "", "mode": "shadow", "reject_all": "1"},
+                         headers={"X-CSRF-Token": csrf, "Accept": "application/json"})
+    assert answer.status_code == 200
+    assert answer.json["message"] == (f"The author of comment {troll} is banned; 1 of their "
+                                      "comments is now rejected.")
+    assert answer.json["counts"]["rejected"] == 1 and answer.json["counts"]["approved"] == 0
+
+
 def test_lift_a_ban_from_the_bans_page(actions, client, desk):
     troll = actions.post(body="Buy now", email="troll@spam.example").json["id"]
     made = client.post("/api/v1/moderation/sites/demo/bans",

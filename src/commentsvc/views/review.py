@@ -55,7 +55,8 @@ from ..extensions import limiter
 from ..models import Moderator
 from ..render import sanitize_html
 from ..site_inputs import parse_site_form
-from ..validation import BAN_DAYS_MAX, parse_ban, parse_edit, parse_selection, parse_status
+from ..validation import BAN_DAYS_MAX, parse_selection, parse_status
+from . import card_tools
 
 bp = Blueprint("review", __name__, url_prefix="/moderate")
 
@@ -333,45 +334,19 @@ def site_settings(site: str) -> t.Any:
                             _anchor="settings"), 303)
 
 
-# The card's newsroom tools, plain forms (POST, then back to the tab with a notice); a mistake
-# is answered in place: the queue again, the field named (422/409), never an error page.
-FIRST_FIELD = {"pin": "pinned", "reply": "body", "ban": "days"}
-FIELD_LABELS = {"pinned": i18n.N_("Pin as editors' pick"), "body": i18n.N_("Reply as staff"),
-                "kind": i18n.N_("Ban by"), "days": i18n.N_("Days (empty: no end)"),
-                "mode": i18n.N_("Their next comments"), "reason": i18n.N_("Reason"),
-                "comment_id": i18n.N_("Ban author")}
-
-
-def _pin(comment_id: int) -> str:
-    pinned = request.form.get("pinned") == "1"
-    moderation.update_comment(g.moderator, comment_id, pinned=pinned)
-    return (gettext("Comment %(id)s is pinned as an editors' pick.", id=comment_id) if pinned
-            else gettext("Comment %(id)s is no longer pinned.", id=comment_id))
-
-
-def _reply(comment_id: int) -> str:
-    staff.reply(g.moderator, comment_id, parse_edit(request, request.form).body)
-    return gettext("Your staff reply to comment %(id)s is published.", id=comment_id)
-
-
-def _ban(comment_id: int) -> str:
-    site = moderation.get_comment(g.moderator, comment_id).article.site.key
-    req = parse_ban({**request.form.to_dict(), "comment_id": str(comment_id), "value": None},
-                    form=True)  # banned from the comment: the moderator never sees the address
-    bans.create(g.moderator, site, req)
-    return gettext("The author of comment %(id)s is banned.", id=comment_id)
-
-
+# The card's newsroom tools (card_tools.py), plain forms (POST, then back to the tab with a
+# notice); a mistake is answered in place: the queue again, the field named (422/409).
 @bp.post("/comments/<int:comment_id>/<any(pin, reply, ban):tool>")
 @login_required
 def card_tool(comment_id: int, tool: str) -> t.Any:
     try:
-        done = {"pin": _pin, "reply": _reply, "ban": _ban}[tool](comment_id)
+        done = card_tools.TOOLS[tool](comment_id)
     except (ValidationFailed, InvalidTransition) as e:
         if asks_json():
             raise  # the page's script names the field itself
-        fields = e.fields or {FIRST_FIELD[tool]: e.message}
-        shown = " · ".join(f"{gettext(FIELD_LABELS.get(k, k))}: {v}" for k, v in fields.items())
+        fields = e.fields or {card_tools.FIRST_FIELD[tool]: e.message}
+        labels = card_tools.FIELD_LABELS
+        shown = " · ".join(f"{gettext(labels.get(k, k))}: {v}" for k, v in fields.items())
         return _page(problem={"id": comment_id, "tool": tool, "values": request.form,
                               "fields": fields, "shown": shown}, code=e.status,
                      message=gettext("Comment %(id)s: nothing was done.", id=comment_id)
