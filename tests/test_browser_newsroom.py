@@ -206,6 +206,7 @@ def test_ban_the_author_from_a_card_by_keyboard_then_shadow_and_reject(context, 
         page.keyboard.press(key)
     expect(page.locator("#notice")).to_have_text(
         f"The author of comment {troll} is banned; 2 of their comments are now rejected.")
+    expect(page.locator(f'.card[data-id="{troll}"]')).to_have_count(0)  # off the Approved tab
     assert [i["body"] for i in actions.queue(demo, status="rejected").get_json()["items"]] == [
         "Buy more", "Buy now"]
     refused = actions.post(name="Troll", body="Once more", email="troll@spam.example")

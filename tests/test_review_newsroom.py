@@ -131,6 +131,7 @@ def test_reject_all_from_the_ban_form_answers_the_pages_script(actions, client, 
     assert answer.json["message"] == (f"The author of comment {troll} is banned; 1 of their "
                                       "comments is now rejected.")
     assert answer.json["counts"]["rejected"] == 1 and answer.json["counts"]["approved"] == 0
+    assert answer.json["rejected"] == [troll]  # the script takes that card off the tab
 
 
 def test_lift_a_ban_from_the_bans_page(actions, client, desk):

@@ -271,6 +271,13 @@
     }
     updateCounts(data.counts);
     notice(data.message);
+    var tab = form.querySelector('input[name="tab"]');
+    if (data.rejected && tab && tab.value !== "rejected") {  // "Also reject all their comments"
+      data.rejected.forEach(function (id) {
+        var gone = document.querySelector('.card[data-id="' + id + '"]');
+        if (gone) { removeCard(gone); }
+      });
+    }
   }
 
   function setUpTools(card) {

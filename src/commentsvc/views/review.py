@@ -352,7 +352,7 @@ def card_tool(comment_id: int, tool: str) -> t.Any:
                      message=gettext("Comment %(id)s: nothing was done.", id=comment_id)
                      + " " + shown)
     if asks_json():
-        return {"message": done, "counts": _counts()}
+        return {"message": done, "counts": _counts(), "rejected": g.get("rejected_ids", [])}
     flash(done)
     return _back(anchor=f"comment-{comment_id}")  # back at the card
 
