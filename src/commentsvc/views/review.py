@@ -131,6 +131,7 @@ def live_session() -> review_sessions.LiveSession | None:
         g.review_session = review_sessions.find(sid) if sid else None
         if sid and g.review_session is None:
             session.pop("sid", None)
+            g.review_session_ended = True  # the cookie named a session that is over
     return t.cast("review_sessions.LiveSession | None", g.review_session)
 
 
@@ -149,11 +150,10 @@ def _check_csrf() -> None:
     if request.method != "POST":
         return
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
-    had_session = "sid" in session
-    live = live_session()
+    live = live_session()  # may have run already (the language hook) and dropped a dead id
     if live is None and request.endpoint == "review.logout":
         return None  # not logged in: logging out changes nothing, so there is nothing to guard
-    if live is None and had_session and request.endpoint != "review.login":
+    if live is None and g.get("review_session_ended") and request.endpoint != "review.login":
         raise Unauthorized(i18n.N_("Your session has ended; log in again."))
     expected = live.csrf if live is not None else session.get("csrf") or ""
     if not expected or not hmac.compare_digest(str(sent), str(expected)):
