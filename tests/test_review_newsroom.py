@@ -10,19 +10,11 @@ import pytest
 from commentsvc.extensions import db
 from commentsvc.models import Comment
 
+from . import moderating
 from .moderating import auth
 from .test_review_page import login
 
-
-@pytest.fixture
-def desk(actions):
-    """Sites demo (published at once) and other; a moderator of demo with a display name."""
-    actions.site("demo", moderation="none")
-    actions.site("other")
-    result = actions.app.test_cli_runner().invoke(
-        args=["moderator", "add", "ana", "--site", "demo", "--display-name", "Ana, Newsdesk"])
-    assert result.exit_code == 0, result.output
-    return result.output.strip().splitlines()[-1]
+desk = moderating.desk  # sites demo (no pre-moderation) and other; ana moderates demo
 
 
 def report(client, cid, reason, note=None, ip="198.51.100.1"):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
+from . import moderating
 from .moderating import auth
 
 
@@ -14,15 +13,7 @@ def reply(client, token, cid, body="Thanks, we corrected the date."):
                        headers=auth(token))
 
 
-@pytest.fixture
-def desk(actions):
-    """Site demo (no pre-moderation) and other; a moderator of demo with a display name."""
-    actions.site("demo", moderation="none")
-    actions.site("other")
-    result = actions.app.test_cli_runner().invoke(
-        args=["moderator", "add", "ana", "--site", "demo", "--display-name", "Ana, Newsdesk"])
-    assert result.exit_code == 0, result.output
-    return result.output.strip().splitlines()[-1]
+desk = moderating.desk  # sites demo (no pre-moderation) and other; ana moderates demo
 
 
 def test_a_staff_reply_is_published_at_once_with_the_badge(actions, client, desk):
