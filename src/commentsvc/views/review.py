@@ -99,6 +99,8 @@ def _cookie_settings(state: BlueprintSetupState) -> None:
 def _moderators_language() -> None:
     """Without an Accept-Language we ship, the page speaks its site's default_lang: the site
     shown, or the one default language all of the moderator's sites share."""
+    if i18n.match(request.args.get("lang")) or i18n.best_accepted():
+        return  # the request names a language we ship: no need to read the moderator's sites
     moderator = current_moderator()
     if moderator is None:
         return
