@@ -38,14 +38,15 @@ def ban(comment_id: int) -> str:
     """Ban from the comment; with "reject_all" ticked, then reject every comment on the site
     with the same address (moderation.bulk_author_of), say how many and keep their ids in
     g.rejected_ids (the page's script takes those cards off a tab they no longer belong to)."""
-    site = moderation.get_comment(g.moderator, comment_id).article.site.key
+    comment = moderation.get_comment(g.moderator, comment_id)
+    site = comment.article.site.key
     req = parse_ban({**request.form.to_dict(), "comment_id": str(comment_id), "value": None},
                     form=True)  # banned from the comment: the moderator never sees the address
     bans.create(g.moderator, site, req)
     if request.form.get("reject_all") != "1":
         return gettext("The author of comment %(id)s is banned.", id=comment_id)
     rejected = moderation.bulk_author_of(g.moderator, comment_id, "rejected", req.reason)
-    g.rejected_ids = bans.same_author_ids(moderation.get_comment(g.moderator, comment_id))
+    g.rejected_ids = bans.same_author_ids(comment)
     return ngettext("The author of comment %(id)s is banned; %(num)s of their comments is "
                     "now rejected.", "The author of comment %(id)s is banned; %(num)s of "
                     "their comments are now rejected.", rejected, id=comment_id)
