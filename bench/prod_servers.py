@@ -43,6 +43,7 @@ class Server:
     port: int
     process: subprocess.Popen[bytes]
     folder: Path
+    proxy: Server | None = None  # nginx in front (bench/nginx_proxy.py): `base` is nginx's
 
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
@@ -54,6 +55,10 @@ class Server:
 
     def cpu_by_worker(self) -> dict[int, float]:
         return {pid: cpu_of(pid) for pid in self.worker_pids()}
+
+    def proxy_cpu(self) -> float:
+        """User + system CPU of the proxy's workers so far (0 without a proxy)."""
+        return self.proxy.cpu_seconds() if self.proxy else 0.0
 
 
 def cpu_of(pid: int) -> float:
