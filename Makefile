@@ -80,14 +80,17 @@ loadtest: install-test
 # The production shape against a floor app and Isso, with writes checked in the database and
 # the cross-host visibility delay, then the miss's CPU by stage and the round trips per write
 # in-process (bench/paths_profile.py; bench/README.md); PostgreSQL database bench_prod on
-# 127.0.0.1:5432 (dropped and made again) and Redis DB 10; installs Debian's wrk when root.
+# 127.0.0.1:5432 (dropped and made again) and Redis DB 10; installs Debian's wrk and nginx when
+# root. BENCH_ARGS e.g. "--proxy nginx" (the deployment's nginx in front of every server
+# measured, bench/nginx_proxy.py); BENCH_PATHS=0 skips bench.paths_profile.
 .PHONY: bench-prod
 bench-prod: install-test
-	@if ! command -v wrk >/dev/null && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk); \
+	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null \
+		&& { ! command -v wrk >/dev/null || [ ! -x /usr/sbin/nginx ]; }; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx); \
 	fi
 	$(BIN)/python -m bench.bench_prod $(BENCH_ARGS)
-	$(BIN)/python -m bench.paths_profile
+	@if [ "$(BENCH_PATHS)" != "0" ]; then $(BIN)/python -m bench.paths_profile; fi
 
 # 10,000 vs 1,000,000 comments on the PostgreSQL server at COMMENTSVC_SCALE_URI
 # (default postgresql+psycopg://postgres@127.0.0.1:5432): creates commentsvc_scale{,_small}.

@@ -1,6 +1,7 @@
 """`make bench-prod`: the production shape side by side with its references, in one run.
 
-    python -m bench.bench_prod [--rounds 3] [--seconds 5] [--visibility 200]
+    python -m bench.bench_prod [--rounds 3] [--seconds 5] [--visibility 200] [--no-miss]
+                               [--classes sync,gthread] [--proxy nginx]
 
 commentsvc runs as deployed (`gunicorn -c python:commentsvc.gunicorn_conf`, 2 workers,
 ENV=production, PostgreSQL database bench_prod on 127.0.0.1:5432, Redis DB 10, multiprocess
@@ -11,6 +12,13 @@ peer. wrk (2 threads, 32 connections) runs every scenario once per round, the or
 each round. Writes are checked against the databases afterwards. Then a second gunicorn master
 on the same PostgreSQL and Redis is started and the delay until a write through one master is
 visible through the other is measured, and the server CPU of a cache miss.
+
+`--proxy nginx` puts the deployment's nginx (deploy/nginx/nginx.conf, bench/nginx_proxy.py) in
+front of every server wrk measures; the write script's X-Forwarded-For then stands for an outer
+proxy's hop (TRUSTED_PROXIES=2), and each writer's address is checked to reach the app as its
+own. A class `gthread+ka16` is gthread behind nginx keeping 16 idle upstream connections
+(`keepalive 16;`, which the deployment does not set). `--visibility 0` and `--no-miss` skip
+those parts.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import create_engine, text
 
+from bench import nginx_proxy
 from bench import prod_servers as ps
 from commentsvc import versions
 
@@ -39,6 +48,7 @@ SITE = "bench"
 THREAD = "/api/v1/sites/bench/articles/%2Fbench%2Fthread%2F/comments"
 WRITES = "/api/v1/sites/bench/articles/%2Fbench%2Fwrites%2F/comments"
 VISIBLE = "/api/v1/sites/bench/articles/%2Fbench%2Fvisible%2F/comments"
+FLOOD = "/api/v1/sites/bench/articles/%2Fbench%2Fflood%2F/comments"
 ISSO_NEW = "/new?uri=%2Fbench%2Fwrites%2F"
 WORDS = ("the harbour lights were on again last night and I walked down to see the boats come "
          "in with the tide while the gulls argued over what the fishermen threw back; my "
@@ -63,7 +73,7 @@ function request()
       tid, m, text, m)
   end
   local hdr = {["Content-Type"] = "application/json",
-    ["X-Forwarded-For"] = string.format("10.%d.%d.%d", tid, math.floor(counter / 256) % 256,
+    ["X-Forwarded-For"] = string.format("10.%d.%d.%d", net + tid, math.floor(counter / 256) % 256,
       counter % 256)}
   return wrk.format("POST", path, hdr, body)
 end
@@ -77,6 +87,7 @@ function setup(thread)
   table.insert(threads, thread)
   thread:set("tid", #threads)
   thread:set("run", "@RUN@")
+  thread:set("net", @NET@)
   thread:set("isso", @ISSO@)
   thread:set("path", "@PATH@")
   thread:set("text", "@TEXT@")
@@ -123,6 +134,26 @@ def seed(base: str) -> None:
             tops.append(json.loads(body)["id"])
 
 
+def client_addresses(base: str, net: int) -> None:
+    """Each writer's X-Forwarded-For reaches the app as its client address: two posts from one
+    address within the flood interval, the second refused (429); one from another, accepted."""
+    statuses = []
+    for n, ip in enumerate((f"10.{net}.0.1", f"10.{net}.0.1", f"10.{net}.0.2")):
+        status, _, _ = request(base, "POST", FLOOD, {
+            "name": "Flood", "email": f"flood{net}-{n}@example.org",
+            "body": f"flood probe {net}-{n} " + comment_text(n)[:80]}, {"X-Forwarded-For": ip})
+        statuses.append(status)
+    if statuses != [201, 429, 201]:
+        raise RuntimeError(f"{base}: the writers' addresses do not reach the app as theirs "
+                           f"(201, 429, 201 expected, got {statuses})")
+
+
+def variant(name: str) -> tuple[str, int]:
+    """`gthread+ka16` -> ("gthread", 16): the worker class and nginx's upstream keepalive."""
+    worker_class, _, keepalive = name.partition("+ka")
+    return worker_class, int(keepalive or 0)
+
+
 def wrk(url: str, seconds: int, headers: dict[str, str] | None = None,
         script: Path | None = None, args: t.Sequence[str] = ()) -> dict[str, float]:
     argv = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--timeout", "10s", "--latency"]
@@ -144,10 +175,13 @@ def wrk(url: str, seconds: int, headers: dict[str, str] | None = None,
             "non2xx": int(bad.group(1)) if bad else 0, "socket_errors": bool(errors)}
 
 
-def write_script(folder: Path, name: str, run: str, isso: bool, path: str) -> Path:
+def write_script(folder: Path, name: str, run: str, isso: bool, path: str, net: int = 0) -> Path:
+    """The wrk script of a write scenario; its writers' addresses are 10.<net + thread>.*.*
+    (a scenario of its own `net` never meets another's addresses in the flood check)."""
     script = folder / f"{name}.lua"
     lua = WRITE_LUA
     for key, value in (("@RUN@", run), ("@ISSO@", "true" if isso else "false"), ("@PATH@", path),
+                       ("@NET@", str(net)),
                        ("@TEXT@", comment_text(len(run))[:280])):
         lua = lua.replace(key, value)
     script.write_text(lua)
@@ -283,6 +317,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--visibility", type=int, default=200)
     parser.add_argument("--classes", default="sync,gthread")
+    parser.add_argument("--proxy", choices=("none", "nginx"), default="none")
+    parser.add_argument("--miss", action=argparse.BooleanOptionalAction, default=True)
     opts = parser.parse_args()
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     uri = ps.fresh_database()
@@ -292,21 +328,33 @@ def main() -> None:
     classes = opts.classes.split(",")
     work = Path(tempfile.mkdtemp(prefix="bench-wrk-"))
     with contextlib.ExitStack() as stack:
-        ours = {c: stack.enter_context(ps.production(uri, c)) for c in classes}
+        def served(server: t.ContextManager[ps.Server], health: str, c: str) -> ps.Server:
+            if opts.proxy == "none":
+                return stack.enter_context(server)
+            return stack.enter_context(nginx_proxy.front(
+                stack.enter_context(server), health, variant(c)[1]))
+
+        # behind nginx wrk's X-Forwarded-For is an outer proxy's hop, nginx's the second
+        hops = {"COMMENTSVC_TRUSTED_PROXIES": "2"} if opts.proxy == "nginx" else {}
+        ours = {c: served(ps.production(uri, variant(c)[0], **hops), "/healthz", c)
+                for c in classes}
         main_server = ours[classes[0]]
         seed(main_server.base)
+        for n, s in enumerate(ours.values()):
+            client_addresses(s.base, 252 + n)
         _, headers, body = request(main_server.base, "GET", THREAD)
         etag = headers["etag"]
         assert json.loads(body)["count"] == 200, body[:200]
-        floors = {c: stack.enter_context(ps.floor(body, etag, c)) for c in classes}
+        floors = {c: served(ps.floor(body, etag, variant(c)[0]), "/healthz", c)
+                  for c in classes}
         for s in ours.values():  # the floor serves what the service serves, byte for byte
             assert request(s.base, "GET", THREAD)[2] == body
         assert request(floors[classes[0]].base, "GET", "/x")[2] == body
-        peer = stack.enter_context(ps.isso())
+        peer = served(ps.isso(), "/info", "sync")
         scenarios: dict[str, t.Callable[[int], dict[str, float]]] = {}
         cpu_of: dict[str, list[ps.Server]] = {}
         write_logs: dict[str, tuple[str, bool, str]] = {}
-        for c in classes:
+        for i, c in enumerate(classes):
             scenarios[f"floor 200 ({c})"] = lambda r, c=c: wrk(
                 floors[c].base + THREAD, opts.seconds)
             scenarios[f"floor 304 ({c})"] = lambda r, c=c: wrk(
@@ -315,15 +363,15 @@ def main() -> None:
                 ours[c].base + THREAD, opts.seconds)
             scenarios[f"304 ({c})"] = lambda r, c=c: wrk(
                 ours[c].base + THREAD, opts.seconds, {"If-None-Match": etag})
-            scenarios[f"writes ({c})"] = lambda r, c=c: wrk(
+            scenarios[f"writes ({c})"] = lambda r, c=c, i=i: wrk(
                 ours[c].base + WRITES, opts.seconds,
-                script=write_script(work, f"ours{c}{r}", f"o{c[0]}{r}", False, WRITES),
+                script=write_script(work, f"ours{c}{r}", f"o{i}r{r}", False, WRITES, 2 * i),
                 args=[str(work), f"ours{c}{r}"])
             for kind in ("floor 200", "floor 304"):
                 cpu_of[f"{kind} ({c})"] = [floors[c]]
             for kind in ("cached read", "304", "writes"):
                 cpu_of[f"{kind} ({c})"] = [ours[c]]
-            write_logs[f"writes ({c})"] = (f"ours{c}", False, f"o{c[0]}")
+            write_logs[f"writes ({c})"] = (f"ours{c}", False, f"o{i}r")
         scenarios["Isso writes"] = lambda r: wrk(
             peer.base + ISSO_NEW, opts.seconds,
             script=write_script(work, f"isso{r}", f"i{r}", True, ISSO_NEW),
@@ -336,23 +384,30 @@ def main() -> None:
             order = names[r % len(names):] + names[: r % len(names)]
             for name in order:
                 before = cpu_snapshot(cpu_of[name])
+                proxy = sum(s.proxy_cpu() for s in cpu_of[name])
                 got = scenarios[name](r)
                 got["cpu_ms"] = cpu_per_request(cpu_of[name], before, int(got["requests"]))
+                got["proxy_ms"] = (sum(s.proxy_cpu() for s in cpu_of[name]) - proxy) \
+                    / max(1, got["requests"]) * 1000
                 results[name].append(got)
                 print(f"round {r + 1} {name}: {got['rate']:.0f}/s, {got['cpu_ms']:.2f} ms CPU, "
-                      f"{got['non2xx']} non-2xx", flush=True)
+                      f"{got['proxy_ms']:.2f} ms proxy CPU, {got['non2xx']} non-2xx", flush=True)
         checks = {name: check_writes(
             [a for r in range(opts.rounds) for a in answers(work, f"{prefix}{r}")],
             isso_rows(peer) if is_isso else ours_rows(uri), tag)
             for name, (prefix, is_isso, tag) in write_logs.items()}
-        second = stack.enter_context(ps.production(uri, classes[0]))
-        same_host = visibility(main_server, main_server, opts.visibility // 2, 250)
-        cross_host = visibility(main_server, second, opts.visibility, 251)
-    channel = channel_delay(opts.visibility)
-    miss = miss_cpu(uri)
-    report(started, classes, results, checks, {
-        "same master (either worker)": same_host, "other master (two hosts)": cross_host,
-        "the notice alone (commit to a LISTENing connection, no HTTP)": channel}, miss, len(body))
+        delays: dict[str, list[float]] = {}
+        if opts.visibility:  # gunicorn directly: what is measured is the masters' delay
+            first = stack.enter_context(ps.production(uri, variant(classes[0])[0]))
+            second = stack.enter_context(ps.production(uri, variant(classes[0])[0]))
+            delays["same master (either worker)"] = visibility(
+                first, first, opts.visibility // 2, 250)
+            delays["other master (two hosts)"] = visibility(first, second, opts.visibility, 251)
+    if opts.visibility:
+        delays["the notice alone (commit to a LISTENing connection, no HTTP)"] = channel_delay(
+            opts.visibility)
+    miss = miss_cpu(uri) if opts.miss else None
+    report(f"{started}, proxy: {opts.proxy}", classes, results, checks, delays, miss, len(body))
 
 
 def median_rate(runs: list[dict[str, float]]) -> float:
@@ -361,17 +416,20 @@ def median_rate(runs: list[dict[str, float]]) -> float:
 
 def report(started: str, classes: list[str], results: dict[str, list[dict[str, float]]],
            checks: dict[str, dict[str, int]], delays: dict[str, list[float]],
-           miss: dict[str, float], size: int) -> None:
+           miss: dict[str, float] | None, size: int) -> None:
     load = os.getloadavg()
     print(f"\n### bench-prod {started}, thread {size:,} bytes, load average "
           f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}\n")
-    print("| scenario | median req/s | rounds | server CPU ms/request | non-2xx/3xx |")
-    print("|---|---:|---|---:|---:|")
+    print("| scenario | median req/s | rounds | server CPU ms/request | proxy CPU ms/request "
+          "| non-2xx/3xx |")
+    print("|---|---:|---|---:|---:|---:|")
     for name, runs in results.items():
         rates = ", ".join(f"{x['rate']:.0f}" for x in runs)
         cpu = statistics.median(x["cpu_ms"] for x in runs)
+        proxy = statistics.median(x["proxy_ms"] for x in runs)
         bad = sum(int(x["non2xx"]) for x in runs)
-        print(f"| {name} | {median_rate(runs):,.0f} | {rates} | {cpu:.2f} | {bad} |")
+        print(f"| {name} | {median_rate(runs):,.0f} | {rates} | {cpu:.2f} | {proxy:.2f} | "
+              f"{bad} |")
     isso = median_rate(results["Isso writes"])
     print("\n| | commentsvc | reference | ratio |\n|---|---:|---:|---:|")
     for c in classes:
@@ -386,11 +444,14 @@ def report(started: str, classes: list[str], results: dict[str, list[dict[str, f
     for name, c in checks.items():
         print(f"| {name} | {c['acknowledged']} | {c['stored']} | {c['lost']} | "
               f"{c['mis_answered']} |")
-    print("\n| change visible after the write's acknowledgement | n | p50 ms | p99 ms | max ms |")
-    print("|---|---:|---:|---:|---:|")
+    if delays:
+        print("\n| change visible after the write's acknowledgement | n | p50 ms | p99 ms "
+              "| max ms |\n|---|---:|---:|---:|---:|")
     for label, d in delays.items():
         print(f"| {label} | {len(d)} | {quantile(d, 0.5):.1f} | {quantile(d, 0.99):.1f} | "
               f"{max(d):.1f} |")
+    if miss is None:
+        return
     print(f"\ncache miss of the 200-comment thread, server CPU per request: "
           f"{miss['app']:.2f} ms in the gunicorn worker + {miss['postgres']:.2f} ms in "
           f"PostgreSQL's backend; the same sequential reads as cache hits: {miss['hit']:.2f} ms "
