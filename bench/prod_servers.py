@@ -155,8 +155,17 @@ def worker_flags(worker_class: str) -> list[str]:
 
 
 def class_env(worker_class: str) -> dict[str, str]:
-    """The service's worker class through gunicorn_conf's own variables."""
-    return {"COMMENTSVC_WORKER_CLASS": worker_class, "COMMENTSVC_THREADS": "4"}
+    """The service's worker class through gunicorn_conf's own variables (gunicorn runs any
+    worker class as gthread when threads > 1, so sync gets 1)."""
+    threads = "4" if worker_class == "gthread" else "1"
+    return {"COMMENTSVC_WORKER_CLASS": worker_class, "COMMENTSVC_THREADS": threads}
+
+
+def check_worker_class(server: Server, worker_class: str) -> None:
+    """The workers gunicorn says it runs are the class asked for."""
+    log = (server.folder / "output.log").read_text()
+    if f"Using worker: {worker_class}" not in log:
+        raise RuntimeError(f"{server.base} was asked for {worker_class} workers: {log[-2000:]}")
 
 
 @contextlib.contextmanager
@@ -168,6 +177,7 @@ def production(uri: str, worker_class: str = "sync", **extra: str) -> t.Iterator
     argv = [sys.executable, "-m", *COMMAND, "--bind", f"127.0.0.1:{port}"]
     try:
         with started(argv, env, port, folder, "/healthz") as server:
+            check_worker_class(server, worker_class)
             yield server
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -185,6 +195,7 @@ def floor(body: bytes, etag: str, worker_class: str = "sync") -> t.Iterator[Serv
             "--bind", f"127.0.0.1:{port}", "bench.floor:app"]
     try:
         with started(argv, env, port, folder, "/healthz") as server:
+            check_worker_class(server, worker_class)
             yield server
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -6,12 +6,14 @@ loader that refuses duplicate keys, as Compose v2 does: `yaml.safe_load` keeps t
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import tomllib
 import typing as t
 
 import pytest
 import yaml
+from gunicorn.config import Config
 
 from commentsvc import gunicorn_conf
 from commentsvc.config import DEFAULTS
@@ -167,6 +169,35 @@ def test_lock_pins_every_dependency_with_hashes():
         assert name in pinned, f"{name} is not pinned in requirements.lock: run make lock"
     blocks = re.split(r"^(?=[A-Za-z0-9])", lock, flags=re.M)
     assert all("--hash=sha256:" in block for block in blocks if "==" in block)
+
+
+def gunicorn_runs(monkeypatch: pytest.MonkeyPatch, **env: str) -> tuple[str, int]:
+    """The worker class gunicorn runs, and its threads, under gunicorn_conf with `env`."""
+    for name in ("COMMENTSVC_WORKER_CLASS", "COMMENTSVC_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    spec = importlib.util.find_spec("commentsvc.gunicorn_conf")
+    assert spec is not None and spec.loader is not None
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)  # a fresh copy: the imported module keeps its settings
+    config = Config()
+    config.set("worker_class", conf.worker_class)
+    config.set("threads", conf.threads)
+    return config.worker_class_str, config.threads
+
+
+def test_gunicorn_runs_the_worker_class_asked_for(monkeypatch):
+    assert gunicorn_runs(monkeypatch) == ("gthread", 4)
+    assert gunicorn_runs(monkeypatch, COMMENTSVC_WORKER_CLASS="sync") == ("sync", 1)
+    assert gunicorn_runs(monkeypatch, COMMENTSVC_WORKER_CLASS="gthread") == ("gthread", 4)
+    assert gunicorn_runs(monkeypatch, COMMENTSVC_WORKER_CLASS="gthread",
+                         COMMENTSVC_THREADS="8") == ("gthread", 8)
+
+
+def test_sync_with_threads_is_refused_not_run_as_gthread(monkeypatch):
+    with pytest.raises(ValueError, match="would run gthread workers, not sync"):
+        gunicorn_runs(monkeypatch, COMMENTSVC_WORKER_CLASS="sync", COMMENTSVC_THREADS="4")
 
 
 def test_gunicorn_workers_follow_the_cpu_count():

@@ -41,7 +41,11 @@ keepalive = 5
 # gthread, chosen by `make bench-prod` (bench/README.md): keep-alive connections, and a worker
 # waiting on the database or a slow client still answers cached reads on its other threads.
 worker_class = os.environ.get("COMMENTSVC_WORKER_CLASS") or "gthread"
-threads = int(os.environ.get("COMMENTSVC_THREADS") or 4)
+# gunicorn runs `sync` with threads > 1 as gthread without a word, so sync gets 1 and refuses more.
+threads = int(os.environ.get("COMMENTSVC_THREADS") or (4 if worker_class == "gthread" else 1))
+if worker_class == "sync" and threads > 1:
+    raise ValueError(f"COMMENTSVC_THREADS={threads} would run gthread workers, not sync: "
+                     "unset it or set COMMENTSVC_WORKER_CLASS=gthread")
 # A worker restart empties its caches and costs a boot; at thousands of cached reads a second
 # 5,000 restarted every worker every few seconds (bench/README.md). Caches are bounded by bytes.
 max_requests = 1_000_000
