@@ -16,9 +16,9 @@ visible through the other is measured, and the server CPU of a cache miss.
 `--proxy nginx` puts the deployment's nginx (deploy/nginx/nginx.conf, bench/nginx_proxy.py) in
 front of every server wrk measures; the write script's X-Forwarded-For then stands for an outer
 proxy's hop (TRUSTED_PROXIES=2), and each writer's address is checked to reach the app as its
-own. A class `gthread+ka16` is gthread behind nginx keeping 16 idle upstream connections
-(`keepalive 16;`, which the deployment does not set). `--visibility 0` and `--no-miss` skip
-those parts.
+own. A class `gthread+ka0` is gthread behind nginx with the upstream `keepalive` of nginx.conf
+replaced by 0 (a new connection per request; `+ka16`: 16 idle connections per nginx worker).
+`--visibility 0` and `--no-miss` skip those parts.
 """
 
 from __future__ import annotations
@@ -148,10 +148,11 @@ def client_addresses(base: str, net: int) -> None:
                            f"(201, 429, 201 expected, got {statuses})")
 
 
-def variant(name: str) -> tuple[str, int]:
-    """`gthread+ka16` -> ("gthread", 16): the worker class and nginx's upstream keepalive."""
+def variant(name: str) -> tuple[str, int | None]:
+    """`gthread+ka16` -> ("gthread", 16): the worker class and nginx's upstream keepalive
+    (None: nginx.conf's own)."""
     worker_class, _, keepalive = name.partition("+ka")
-    return worker_class, int(keepalive or 0)
+    return worker_class, int(keepalive) if keepalive else None
 
 
 def wrk(url: str, seconds: int, headers: dict[str, str] | None = None,

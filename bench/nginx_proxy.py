@@ -40,12 +40,12 @@ def _replace(conf: str, pattern: str, new: str, count: int = 1) -> str:
     return re.sub(pattern, new, conf, flags=re.MULTILINE)
 
 
-def derive(source: str, folder: Path, port: int, upstream: int, keepalive: int = 0,
+def derive(source: str, folder: Path, port: int, upstream: int, keepalive: int | None = None,
            as_root: bool | None = None) -> str:
     """The bench configuration: `source` (nginx.conf) with only the host-specific places changed.
 
-    `keepalive` > 0 adds `keepalive N;` to the upstream block (idle connections nginx keeps open
-    to gunicorn); the deployment has none, so by default each request opens one.
+    `keepalive` N replaces the upstream block's `keepalive` (the idle connections each nginx
+    worker keeps open to gunicorn; 0: none, a connection per request); None keeps the file's.
     """
     conf = _replace(source, r"^pid \S+;$", f"pid {folder}/nginx.pid;")
     conf = _replace(conf, r"/tmp/(nginx-[\w-]+)", rf"{folder}/\1", count=0)
@@ -54,8 +54,9 @@ def derive(source: str, folder: Path, port: int, upstream: int, keepalive: int =
     conf = _replace(conf, r"^(\s*)listen \d+ default_server;$",
                     rf"\1listen 127.0.0.1:{port} default_server;")
     upstream_line = f"server 127.0.0.1:{upstream} max_fails=0;"
-    if keepalive:
-        upstream_line += f" keepalive {keepalive};"
+    if keepalive is not None:
+        conf = re.sub(r"^\s*keepalive \d+;\n", "", conf, flags=re.MULTILINE)
+        upstream_line += f" keepalive {keepalive};" if keepalive else ""
     conf = _replace(conf, r"(upstream \w+ \{\s*)server \S+ max_fails=0;",
                     rf"\g<1>{upstream_line}")
     if as_root if as_root is not None else os.geteuid() == 0:
@@ -71,7 +72,7 @@ def argv(folder: Path) -> list[str]:
             "-g", "daemon off;"]
 
 
-def write(folder: Path, upstream: int, keepalive: int = 0) -> int:
+def write(folder: Path, upstream: int, keepalive: int | None = None) -> int:
     """Writes folder/nginx.conf for `upstream`; the port nginx will listen on."""
     port = free_port()
     (folder / "nginx.conf").write_text(derive(DEPLOYED.read_text(), folder, port, upstream,
@@ -80,7 +81,7 @@ def write(folder: Path, upstream: int, keepalive: int = 0) -> int:
 
 
 @contextlib.contextmanager
-def front(server: ps.Server, health: str, keepalive: int = 0) -> t.Iterator[ps.Server]:
+def front(server: ps.Server, health: str, keepalive: int | None = None) -> t.Iterator[ps.Server]:
     """`server` reached through the deployment's nginx: the same Server (its workers' CPU is
     still the app's), with the proxy's address and its process in `proxy`."""
     folder = Path(tempfile.mkdtemp(prefix="bench-nginx-"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -53,9 +54,14 @@ def test_only_the_host_specific_places_change(tmp_path: Path) -> None:
                  "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
                  "client_header_timeout 10s;", "proxy_http_version 1.1;"):
         assert kept in conf
-    as_root = nginx_proxy.derive(source, tmp_path, 18080, 18000, keepalive=16, as_root=True)
+    as_root = nginx_proxy.derive(source, tmp_path, 18080, 18000, keepalive=32, as_root=True)
     assert as_root.splitlines()[0].startswith("user ")
-    assert "server 127.0.0.1:18000 max_fails=0; keepalive 16;" in as_root
+    assert "server 127.0.0.1:18000 max_fails=0; keepalive 32;" in as_root
+    upstream_keepalive = re.compile(r"^\s*keepalive \d+;", re.MULTILINE)
+    assert len(upstream_keepalive.findall(as_root)) == 0  # replaced, not added to the file's
+    no_reuse = nginx_proxy.derive(source, tmp_path, 18080, 18000, keepalive=0, as_root=False)
+    assert upstream_keepalive.search(conf) and not upstream_keepalive.search(no_reuse)
+    assert "keepalive 0" not in no_reuse
 
 
 def test_a_config_the_derivation_does_not_know_is_refused(tmp_path: Path) -> None:
