@@ -200,6 +200,16 @@ def test_sync_with_threads_is_refused_not_run_as_gthread(monkeypatch):
         gunicorn_runs(monkeypatch, COMMENTSVC_WORKER_CLASS="sync", COMMENTSVC_THREADS="4")
 
 
+def test_nginx_closes_idle_upstream_connections_before_gunicorn_does():
+    """nginx reuses idle connections to the app (keepalive); gunicorn closes one after its
+    keep-alive: were gunicorn first, a POST sent on a connection it is closing gets a 502."""
+    conf = (ROOT / "deploy/nginx/nginx.conf").read_text()
+    upstream = re.search(r"upstream \w+ \{(.*?)\}", conf, re.S)
+    assert upstream is not None and re.search(r"^\s*keepalive \d+;", upstream.group(1), re.M)
+    idle = re.search(r"keepalive_timeout (\d+)s;", upstream.group(1))
+    assert idle is not None and int(idle.group(1)) < gunicorn_conf.keepalive
+
+
 def test_gunicorn_workers_follow_the_cpu_count():
     assert gunicorn_conf.default_workers(1) == 3
     assert gunicorn_conf.default_workers(2) == 5
