@@ -17,7 +17,8 @@ visible through the other is measured, and the server CPU of a cache miss.
 front of every server wrk measures; the write script's X-Forwarded-For then stands for an outer
 proxy's hop (TRUSTED_PROXIES=2), and each writer's address is checked to reach the app as its
 own. A class `gthread+ka0` is gthread behind nginx with the upstream `keepalive` of nginx.conf
-replaced by 0 (a new connection per request; `+ka16`: 16 idle connections per nginx worker).
+replaced by 0 (a new connection per request; `+ka16`: 16 idle connections per nginx worker);
+`gthread.8` has 8 threads (4 otherwise).
 `--visibility 0` and `--no-miss` skip those parts.
 """
 
@@ -148,11 +149,13 @@ def client_addresses(base: str, net: int) -> None:
                            f"(201, 429, 201 expected, got {statuses})")
 
 
-def variant(name: str) -> tuple[str, int | None]:
-    """`gthread+ka16` -> ("gthread", 16): the worker class and nginx's upstream keepalive
-    (None: nginx.conf's own)."""
+def variant(name: str) -> tuple[str, int | None, int | None]:
+    """`gthread.8+ka16` -> ("gthread", 8, 16): the worker class, its threads (None: 4 for
+    gthread) and nginx's upstream keepalive (None: nginx.conf's own)."""
     worker_class, _, keepalive = name.partition("+ka")
-    return worker_class, int(keepalive) if keepalive else None
+    worker_class, _, threads = worker_class.partition(".")
+    return worker_class, int(threads) if threads else None, \
+        int(keepalive) if keepalive else None
 
 
 def wrk(url: str, seconds: int, headers: dict[str, str] | None = None,
@@ -333,11 +336,11 @@ def main() -> None:
             if opts.proxy == "none":
                 return stack.enter_context(server)
             return stack.enter_context(nginx_proxy.front(
-                stack.enter_context(server), health, variant(c)[1]))
+                stack.enter_context(server), health, variant(c)[2]))
 
         # behind nginx wrk's X-Forwarded-For is an outer proxy's hop, nginx's the second
         hops = {"COMMENTSVC_TRUSTED_PROXIES": "2"} if opts.proxy == "nginx" else {}
-        ours = {c: served(ps.production(uri, variant(c)[0], **hops), "/healthz", c)
+        ours = {c: served(ps.production(uri, *variant(c)[:2], **hops), "/healthz", c)
                 for c in classes}
         main_server = ours[classes[0]]
         seed(main_server.base)
@@ -346,7 +349,7 @@ def main() -> None:
         _, headers, body = request(main_server.base, "GET", THREAD)
         etag = headers["etag"]
         assert json.loads(body)["count"] == 200, body[:200]
-        floors = {c: served(ps.floor(body, etag, variant(c)[0]), "/healthz", c)
+        floors = {c: served(ps.floor(body, etag, *variant(c)[:2]), "/healthz", c)
                   for c in classes}
         for s in ours.values():  # the floor serves what the service serves, byte for byte
             assert request(s.base, "GET", THREAD)[2] == body

@@ -149,16 +149,20 @@ def started(argv: list[str], env: dict[str, str], port: int, folder: Path,
             process.wait()
 
 
-def worker_flags(worker_class: str) -> list[str]:
-    threads = ["--threads", "4"] if worker_class == "gthread" else []
-    return ["--workers", str(WORKERS), "--worker-class", worker_class, *threads]
+def threads_of(worker_class: str, threads: int | None) -> int:
+    """4 for gthread unless said (gunicorn runs sync with threads > 1 as gthread)."""
+    return threads or (4 if worker_class == "gthread" else 1)
 
 
-def class_env(worker_class: str) -> dict[str, str]:
-    """The service's worker class through gunicorn_conf's own variables (gunicorn runs any
-    worker class as gthread when threads > 1, so sync gets 1)."""
-    threads = "4" if worker_class == "gthread" else "1"
-    return {"COMMENTSVC_WORKER_CLASS": worker_class, "COMMENTSVC_THREADS": threads}
+def worker_flags(worker_class: str, threads: int | None = None) -> list[str]:
+    return ["--workers", str(WORKERS), "--worker-class", worker_class,
+            "--threads", str(threads_of(worker_class, threads))]
+
+
+def class_env(worker_class: str, threads: int | None = None) -> dict[str, str]:
+    """The service's worker class through gunicorn_conf's own variables."""
+    return {"COMMENTSVC_WORKER_CLASS": worker_class,
+            "COMMENTSVC_THREADS": str(threads_of(worker_class, threads))}
 
 
 def check_worker_class(server: Server, worker_class: str) -> None:
@@ -169,11 +173,12 @@ def check_worker_class(server: Server, worker_class: str) -> None:
 
 
 @contextlib.contextmanager
-def production(uri: str, worker_class: str = "sync", **extra: str) -> t.Iterator[Server]:
+def production(uri: str, worker_class: str = "sync", threads: int | None = None,
+               **extra: str) -> t.Iterator[Server]:
     """gunicorn -c python:commentsvc.gunicorn_conf <WSGI_APP>, as deployed."""
     folder = Path(tempfile.mkdtemp(prefix="bench-prod-"))
     port = free_port()
-    env = service_env(uri, folder, **class_env(worker_class), **extra)
+    env = service_env(uri, folder, **class_env(worker_class, threads), **extra)
     argv = [sys.executable, "-m", *COMMAND, "--bind", f"127.0.0.1:{port}"]
     try:
         with started(argv, env, port, folder, "/healthz") as server:
@@ -184,14 +189,16 @@ def production(uri: str, worker_class: str = "sync", **extra: str) -> t.Iterator
 
 
 @contextlib.contextmanager
-def floor(body: bytes, etag: str, worker_class: str = "sync") -> t.Iterator[Server]:
+def floor(body: bytes, etag: str, worker_class: str = "sync",
+          threads: int | None = None) -> t.Iterator[Server]:
     """bench/floor.py: the same bytes and ETag from memory (and 304), same workers."""
     folder = Path(tempfile.mkdtemp(prefix="bench-floor-"))
     (folder / "body").write_bytes(body)
     port = free_port()
     env = {**os.environ, "BENCH_FLOOR_BODY": str(folder / "body"), "BENCH_FLOOR_ETAG": etag,
            "PYTHONPATH": str(ROOT)}
-    argv = [sys.executable, "-m", "gunicorn", *worker_flags(worker_class), "--keep-alive", "5",
+    argv = [sys.executable, "-m", "gunicorn", *worker_flags(worker_class, threads),
+            "--keep-alive", "5",
             "--bind", f"127.0.0.1:{port}", "bench.floor:app"]
     try:
         with started(argv, env, port, folder, "/healthz") as server:
