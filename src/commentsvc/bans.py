@@ -19,11 +19,11 @@ import re
 from sqlalchemy import or_, select, tuple_
 
 from . import sites
+from .ban_inputs import BanRequest as BanRequest
 from .errors import Forbidden, NotFound, ValidationFailed
 from .extensions import db
 from .models import ID_MAX, Article, Ban, Comment, Moderator, Site, utcnow
 from .privacy import ip_prefix, keys, mask_email
-from .validation import BanRequest as BanRequest
 
 LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 DOMAIN_RE = re.compile(rf"^(?=.{{4,253}}$)({LABEL}\.)+[a-z][a-z0-9-]{{1,62}}$")

@@ -70,6 +70,16 @@ def optional_text(value: t.Any, high: int) -> str | None:
     return text or None
 
 
+
+def optional_field(data: t.Mapping[str, t.Any], name: str, high: int,
+                   fields: dict[str, str]) -> str | None:
+    """`optional_text` of data[name]; a refusal is noted in `fields` under `name`."""
+    try:
+        return optional_text(data.get(name), high)
+    except ValueError as e:
+        fields[name] = refusal(e)
+        return None
+
 # Characters that reorder text around them (bidi embeddings, overrides, isolates, marks):
 # in a name they can turn the page's own words around ("Cancel reply"). Line and paragraph
 # separators break lines where none may be; tag characters are invisible.

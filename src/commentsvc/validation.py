@@ -8,7 +8,6 @@
     key = parse_article_key(article)       # or BadRequest
     parse_edit(request), parse_selection(ids), parse_flag(data, "comments_open")
     reason, note = parse_flag_request(body)  # a reader's report
-    ban = parse_ban(data)                  # BanRequest; parse_ban(form, form=True) for the page
 
 One set of rules for both body kinds. Text is NFC-normalised and trimmed, control characters
 are refused (newline and tab allowed in the body), lengths are checked here so the database
@@ -18,7 +17,6 @@ status, an id, a date or an address. Bodies must be UTF-8 without NUL or lone su
 
 from __future__ import annotations
 
-import re
 import typing as t
 from dataclasses import dataclass
 
@@ -38,7 +36,7 @@ from .fields import (
     check_status,
     notify_field,
     opaque_field,
-    optional_text,
+    optional_field,
     parent_id_field,
 )
 from .fields import Status as Status
@@ -52,8 +50,6 @@ from .i18n import reason as refusal
 from .models import (
     ARTICLE_TITLE_MAX,
     ARTICLE_URL_MAX,
-    BAN_KINDS,
-    BAN_MODES,
     BODY_MAX,
     EMAIL_MAX,
     FLAG_NOTE_MAX,
@@ -228,7 +224,7 @@ def _reason(data: dict[str, t.Any]) -> str | None:
     :raises ValidationFailed: not text, or too long.
     """
     fields: dict[str, str] = {}
-    reason = _optional(data, "reason", REASON_MAX, fields)
+    reason = optional_field(data, "reason", REASON_MAX, fields)
     if fields:
         raise ValidationFailed(fields)
     return reason
@@ -320,31 +316,6 @@ def parse_days(args: t.Mapping[str, str]) -> int:
     return int(raw)
 
 
-
-BAN_DAYS_MAX = 3650
-
-
-@dataclass(frozen=True)
-class BanRequest:
-    """A moderator's ban, parsed: the author of a comment, or a domain given by value."""
-
-    kind: str
-    comment_id: int | None = None
-    value: str | None = None
-    mode: str = "reject"
-    days: int | None = None
-    reason: str | None = None
-
-
-def _optional(data: t.Mapping[str, t.Any], name: str, high: int,
-              fields: dict[str, str]) -> str | None:
-    try:
-        return optional_text(data.get(name), high)
-    except ValueError as e:
-        fields[name] = refusal(e)
-        return None
-
-
 def parse_flag_request(body: Body) -> tuple[str, str | None]:
     """(reason, note) of a reader's report.
 
@@ -354,47 +325,7 @@ def parse_flag_request(body: Body) -> tuple[str, str | None]:
     reason = body.data.get("reason")
     if reason not in FLAG_REASONS:
         fields["reason"] = f"must be one of {', '.join(FLAG_REASONS)}"
-    note = _optional(body.data, "note", FLAG_NOTE_MAX, fields)
+    note = optional_field(body.data, "note", FLAG_NOTE_MAX, fields)
     if fields:
         raise ValidationFailed(fields)
     return t.cast(str, reason), note
-
-
-def _number(value: t.Any) -> t.Any:
-    """A review-page field as JSON carries it: blank is absent, plain digits a number."""
-    text = value.strip() if isinstance(value, str) else value
-    return int(text) if isinstance(text, str) and re.fullmatch(r"[0-9]{1,9}", text) \
-        else text or None
-
-
-def parse_ban(data: t.Mapping[str, t.Any], form: bool = False) -> BanRequest:
-    """A ban from a JSON body (`form`: the review page's text fields).
-
-    :raises ValidationFailed: naming every bad field.
-    """
-    if form:
-        data = {k: _number(data.get(k)) if k in ("days", "comment_id") else data.get(k)
-                for k in ("kind", "mode", "days", "comment_id", "value", "reason")}
-    fields: dict[str, str] = {}
-    kind, mode, days = data.get("kind"), data.get("mode", "reject"), data.get("days")
-    comment_id, value = data.get("comment_id"), data.get("value")
-    if kind not in BAN_KINDS:
-        fields["kind"] = f"must be one of {', '.join(BAN_KINDS)}"
-    if mode not in BAN_MODES:
-        fields["mode"] = f"must be one of {', '.join(BAN_MODES)}"
-    if days is not None and (isinstance(days, bool) or not isinstance(days, int)
-                             or not 1 <= days <= BAN_DAYS_MAX):
-        fields["days"] = f"must be a whole number of days, 1-{BAN_DAYS_MAX}, or null (forever)"
-    if comment_id is None and value is None:
-        fields["comment_id"] = "give the comment whose author to ban (or a domain as value)"
-    elif comment_id is not None and (isinstance(comment_id, bool)
-                                     or not isinstance(comment_id, int)):
-        fields["comment_id"] = "must be a comment id"
-    elif value is not None and not isinstance(value, str):
-        fields["value"] = "must be an email domain such as spam.example"
-    reason = _optional(data, "reason", REASON_MAX, fields)
-    if fields:
-        raise ValidationFailed(fields)
-    return BanRequest(kind=t.cast(str, kind), comment_id=comment_id,
-                      value=value if comment_id is None else None, mode=mode, days=days,
-                      reason=reason)

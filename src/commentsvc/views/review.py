@@ -50,12 +50,13 @@ from .. import (
     staff,
     stats,
 )
+from ..ban_inputs import BAN_DAYS_MAX
 from ..errors import Forbidden, InvalidTransition, Unauthorized, ValidationFailed, asks_json
 from ..extensions import limiter
 from ..models import Moderator
 from ..render import sanitize_html
 from ..site_inputs import parse_site_form
-from ..validation import BAN_DAYS_MAX, parse_selection, parse_status
+from ..validation import parse_selection, parse_status
 from . import card_tools
 
 bp = Blueprint("review", __name__, url_prefix="/moderate")
