@@ -72,7 +72,7 @@ def act(token: str, now: dt.datetime | None = None) -> Target:
         raise
     except InvalidTransition as e:
         db.session.rollback()
-        raise LinkDead(e.message) from None
+        raise LinkDead(str(e.message)) from None  # the mail-link page is English throughout
     db.session.commit()
     log.info("comment %s %s by %s through a mail link", target.comment.id, target.to_status,
              target.moderator.name)

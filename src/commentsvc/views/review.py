@@ -347,7 +347,8 @@ def card_tool(comment_id: int, tool: str) -> t.Any:
     except (ValidationFailed, InvalidTransition) as e:
         if asks_json():
             raise  # the page's script names the field itself
-        fields = e.fields or {card_tools.FIRST_FIELD[tool]: e.message}
+        message, fields = i18n.translate_answer(e.message, e.fields)  # as an error answer would
+        fields = fields or {card_tools.FIRST_FIELD[tool]: message}
         labels = card_tools.FIELD_LABELS
         shown = " · ".join(f"{gettext(labels.get(k, k))}: {v}" for k, v in fields.items())
         return _page(problem={"id": comment_id, "tool": tool, "values": request.form,
