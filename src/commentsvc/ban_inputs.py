@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .errors import ValidationFailed
 from .fields import REASON_MAX, optional_field
+from .i18n import N_
 from .models import BAN_KINDS, BAN_MODES
 
 BAN_DAYS_MAX = 3650
@@ -48,19 +49,20 @@ def parse_ban(data: t.Mapping[str, t.Any], form: bool = False) -> BanRequest:
     kind, mode, days = data.get("kind"), data.get("mode", "reject"), data.get("days")
     comment_id, value = data.get("comment_id"), data.get("value")
     if kind not in BAN_KINDS:
-        fields["kind"] = f"must be one of {', '.join(BAN_KINDS)}"
+        fields["kind"] = N_("must be one of %(values)s", values=", ".join(BAN_KINDS))
     if mode not in BAN_MODES:
-        fields["mode"] = f"must be one of {', '.join(BAN_MODES)}"
+        fields["mode"] = N_("must be one of %(values)s", values=", ".join(BAN_MODES))
     if days is not None and (isinstance(days, bool) or not isinstance(days, int)
                              or not 1 <= days <= BAN_DAYS_MAX):
-        fields["days"] = f"must be a whole number of days, 1-{BAN_DAYS_MAX}, or null (forever)"
+        fields["days"] = N_("must be a whole number of days, 1-%(max)s, or null (forever)",
+                            max=BAN_DAYS_MAX)
     if comment_id is None and value is None:
-        fields["comment_id"] = "give the comment whose author to ban (or a domain as value)"
+        fields["comment_id"] = N_("give the comment whose author to ban (or a domain as value)")
     elif comment_id is not None and (isinstance(comment_id, bool)
                                      or not isinstance(comment_id, int)):
-        fields["comment_id"] = "must be a comment id"
+        fields["comment_id"] = N_("must be a comment id")
     elif value is not None and not isinstance(value, str):
-        fields["value"] = "must be an email domain such as spam.example"
+        fields["value"] = N_("must be an email domain such as spam.example")
     reason = optional_field(data, "reason", REASON_MAX, fields)
     if fields:
         raise ValidationFailed(fields)

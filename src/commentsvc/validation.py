@@ -180,11 +180,12 @@ def parse_status(value: t.Any, allowed: t.Sequence[str] = STATUSES) -> Status:
     :raises BadRequest: "status must be one of ...", or "status must be a string." for JSON.
     """
     if value is not None and not isinstance(value, str):
-        raise BadRequest("status must be a string.")
+        raise BadRequest(N_("status must be a string."))
     try:
         return check_status(value, allowed)
-    except ValueError as e:
-        raise BadRequest(f"status {e}.") from None
+    except ValueError:
+        raise BadRequest(N_("status must be one of %(values)s.", values=", ".join(allowed))) \
+            from None
 
 
 def parse_article_key(value: str) -> str:
@@ -240,7 +241,7 @@ def parse_moderator_patch(request: Request) -> ModeratorPatch:
     body = data.get("body")
     pinned = data.get("pinned")
     if pinned is not None and not isinstance(pinned, bool):
-        raise ValidationFailed({"pinned": "must be true or false"})
+        raise ValidationFailed({"pinned": N_("must be true or false")})
     return ModeratorPatch(
         status=None if status is None else parse_status(status),
         body=None if body is None else _body(body),
@@ -259,20 +260,21 @@ def parse_bulk(request: Request) -> BulkRequest:
         author_of = data["author_of"]
         if isinstance(author_of, bool) or not isinstance(author_of, int) \
                 or not 0 < author_of < 2**31:
-            raise ValidationFailed({"author_of": "must be a comment id"})
+            raise ValidationFailed({"author_of": N_("must be a comment id")})
         if data.get("status") is None:
-            raise BadRequest("status is required.")
+            raise BadRequest(N_("status is required."))
         return BulkRequest(ids=[], status=parse_status(data["status"]), reason=_reason(data),
                            author_of=author_of)
     ids = data.get("ids")
     if not isinstance(ids, list) or not ids:
-        raise BadRequest("ids must be a non-empty list of comment ids.")
+        raise BadRequest(N_("ids must be a non-empty list of comment ids."))
     if len(ids) > BULK_MAX:
-        raise BadRequest(f"Send at most {BULK_MAX} ids at once.")
+        raise BadRequest(nt("Send at most %(num)s id at once.", "Send at most %(num)s ids at once.",
+                             BULK_MAX))
     if not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**63 for i in ids):
-        raise BadRequest("ids must be whole numbers naming comments.")
+        raise BadRequest(N_("ids must be whole numbers naming comments."))
     if data.get("status") is None:
-        raise BadRequest("status is required.")
+        raise BadRequest(N_("status is required."))
     return BulkRequest(ids=ids, status=parse_status(data["status"]), reason=_reason(data))
 
 
@@ -282,9 +284,9 @@ def parse_selection(raw: list[str]) -> list[int]:
     :raises BadRequest: none ticked, too many, or not ids.
     """
     if not raw:
-        raise BadRequest("Select at least one comment first.")
+        raise BadRequest(N_("Select at least one comment first."))
     if len(raw) > BULK_MAX or not all(x.isascii() and x.isdigit() and len(x) < 19 for x in raw):
-        raise BadRequest("The selection is not valid.")
+        raise BadRequest(N_("The selection is not valid."))
     return [int(x) for x in raw]
 
 
@@ -295,7 +297,7 @@ def parse_flag(data: dict[str, t.Any], name: str) -> bool:
     """
     value = data.get(name)
     if not isinstance(value, bool):
-        raise BadRequest(f"{name} must be true or false.")
+        raise BadRequest(N_("%(name)s must be true or false.", name=name))
     return value
 
 
@@ -312,7 +314,8 @@ def parse_days(args: t.Mapping[str, str]) -> int:
     raw = args.get("days") or "30"
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 3
             and 1 <= int(raw) <= STATS_DAYS_MAX):
-        raise ValidationFailed({"days": f"must be a whole number of days, 1-{STATS_DAYS_MAX}"})
+        raise ValidationFailed({"days": N_("must be a whole number of days, 1-%(max)s",
+                                           max=STATS_DAYS_MAX)})
     return int(raw)
 
 
@@ -324,7 +327,7 @@ def parse_flag_request(body: Body) -> tuple[str, str | None]:
     fields: dict[str, str] = {}
     reason = body.data.get("reason")
     if reason not in FLAG_REASONS:
-        fields["reason"] = f"must be one of {', '.join(FLAG_REASONS)}"
+        fields["reason"] = N_("must be one of %(values)s", values=", ".join(FLAG_REASONS))
     note = optional_field(body.data, "note", FLAG_NOTE_MAX, fields)
     if fields:
         raise ValidationFailed(fields)
