@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import re
@@ -15,6 +16,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 
 from commentsvc import fields, i18n
+from commentsvc.models import utcnow
+from commentsvc.notify import reader_links
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "commentsvc"
@@ -381,3 +384,18 @@ def test_the_review_page_says_what_went_wrong_in_the_moderators_language(client,
     assert settings.status_code == 422
     assert settings.json["fields"] == {"quiet_hours": told["quiet"]}
 
+
+def test_dead_subscription_links_tell_the_reader_in_their_language(app, client):
+    """A link to subscriptions that are gone, and one past its 7 days: title and text."""
+    with app.app_context():
+        gone = reader_links.confirm_token(987654)
+        old = reader_links.confirm_token(987654, utcnow() - dt.timedelta(days=8))
+    german = {"Accept-Language": "de"}
+    page = client.get(f"/subscriptions/confirm/{gone}", headers=german)
+    assert page.status_code == 410
+    assert "Dieser Link kann nicht mehr verwendet werden" in page.data.decode()
+    assert "Diese Abonnements gibt es nicht mehr." in page.data.decode()
+    expired = client.get(f"/subscriptions/confirm/{old}", headers=german).data.decode()
+    assert "Bestätigungslinks gelten 7 Tage." in expired
+    english = client.get(f"/subscriptions/confirm/{old}").data.decode()
+    assert "Confirmation links work for 7 days." in english

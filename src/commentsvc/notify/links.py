@@ -22,6 +22,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..errors import ApiError
 from ..fields import Status
+from ..i18n import N_
 from ..models import Comment, Moderator, utcnow
 from ..privacy import signer
 from .outbox import setting
@@ -37,7 +38,7 @@ DEFAULT_BASE = "http://localhost:5000"
 class LinkError(ApiError):
     """A link that cannot act; shown as its own page (never JSON, never a 500)."""
 
-    status, code, title = 400, "invalid_link", "This link is not valid"
+    status, code, title = 400, "invalid_link", N_("This link is not valid")
     template = "notify/action.html"
 
     def __init__(self, message: str) -> None:
@@ -50,15 +51,15 @@ class LinkError(ApiError):
 
 
 class LinkForged(LinkError):
-    status, title = 400, "This link is not valid"
+    status, title = 400, N_("This link is not valid")
 
 
 class LinkExpired(LinkError):
-    status, title = 410, "This link has expired"
+    status, title = 410, N_("This link has expired")
 
 
 class LinkDead(LinkError):
-    status, title = 410, "This link can no longer be used"
+    status, title = 410, N_("This link can no longer be used")
 
 
 @dataclass(frozen=True)
