@@ -18,6 +18,7 @@ import typing as t
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..errors import ApiError
@@ -47,7 +48,7 @@ class LinkError(ApiError):
                                            "X-Robots-Tag": "noindex"})
 
     def page_context(self) -> dict[str, t.Any]:
-        return {"title": self.title}
+        return {"title": gettext(self.title)}
 
 
 class LinkForged(LinkError):
@@ -122,14 +123,14 @@ def verify(token: str, now: dt.datetime | None = None) -> Claims:
     try:
         claims = _serializer().loads(token)
     except BadSignature:
-        raise LinkForged("The link is damaged or was not made by this service. "
-                         "Copy the whole link from the mail, or use the review page.") from None
+        raise LinkForged(N_("The link is damaged or was not made by this service. "
+                            "Copy the whole link from the mail, or use the review page.")) from None
     if not isinstance(claims, dict) or claims.get("a") not in ACTIONS \
             or not isinstance(claims.get("s"), str) \
             or not all(isinstance(claims.get(k), int) for k in ("c", "m", "t")):
-        raise LinkForged("The link is not one this service makes.")
+        raise LinkForged(N_("The link is not one this service makes."))
     hours = float(setting("NOTIFY_LINK_HOURS"))
     if (now or utcnow()).timestamp() - claims["t"] > hours * 3600:
-        raise LinkExpired(f"Links in notification mail work for {hours:g} hours. "
-                          "Use the review page to moderate this comment.")
+        raise LinkExpired(N_("Links in notification mail work for %(hours)s hours. "
+                             "Use the review page to moderate this comment.", hours=f"{hours:g}"))
     return Claims(claims["c"], claims["m"], claims["a"], claims["s"], claims["t"])
