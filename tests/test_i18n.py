@@ -399,3 +399,21 @@ def test_dead_subscription_links_tell_the_reader_in_their_language(app, client):
     assert "Bestätigungslinks gelten 7 Tage." in expired
     english = client.get(f"/subscriptions/confirm/{old}").data.decode()
     assert "Confirmation links work for 7 days." in english
+
+
+def test_site_operators_are_told_about_unknown_sites_and_keys_in_their_language(client, actions,
+                                                                                mod):
+    """An embed with a wrong site key or an article key too long: the operator's language."""
+    german = {"Accept-Language": "de"}
+    unknown = client.get("/api/v1/sites/blgo/articles/a/comments", headers=german)
+    assert unknown.status_code == 404 and unknown.json == {
+        "error": "not_found", "message": "Es gibt keine Website 'blgo'."}
+    long_key = "k" * 513
+    closing = client.patch(f"/api/v1/moderation/sites/demo/articles/{long_key}",
+                           json={"comments_open": False},
+                           headers={**german, "Authorization": f"Bearer {mod}"})
+    assert closing.status_code == 400
+    assert closing.json["message"] == "Artikelschlüssel: darf höchstens 512 Zeichen lang sein."
+    page = client.get(f"/embed/demo/{long_key}", headers={"Accept-Language": "ar"})
+    assert page.status_code == 400
+    assert "لا يتجاوز مفتاح المقال 512 حرفًا." in page.data.decode()

@@ -191,9 +191,10 @@ def check_article_key(value: str) -> str:
     if not value:
         raise ValueError(N_("is required"))
     if len(value) > ARTICLE_KEY_MAX:
-        raise ValueError(f"is at most {ARTICLE_KEY_MAX} characters")
+        raise ValueError(nt("is at most %(num)s character", "is at most %(num)s characters",
+                            ARTICLE_KEY_MAX))
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
-        raise ValueError("may not hold control characters")
+        raise ValueError(N_("may not hold control characters"))
     return value
 
 

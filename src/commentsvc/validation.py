@@ -196,7 +196,7 @@ def parse_article_key(value: str) -> str:
     try:
         return check_article_key(value)
     except ValueError as e:
-        raise BadRequest(f"An article key {e}.") from None
+        raise BadRequest(N_("An article key %(problem)s.", problem=refusal(e))) from None
 
 
 @dataclass(frozen=True)
