@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import re
@@ -15,6 +16,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 
 from commentsvc import fields, i18n
+from commentsvc.models import utcnow
+from commentsvc.notify import reader_links
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "commentsvc"
@@ -287,3 +290,130 @@ def test_refusals_raised_past_validation_are_translated_too(client, actions):
     assert elsewhere.status_code == 422
     assert elsewhere.get_json()["fields"] == {
         "article_url": "muss unter einem der Ursprünge der Website liegen"}
+
+
+# Moderators and site operators are answered in their language too (ids, not English wording).
+MODERATOR_TEXTS = {
+    "de": {"elsewhere": "Du moderierst diese Website nicht.",
+           "threshold": "--flag-threshold muss eine ganze Zahl sein, 1-1000",
+           "unknown": "unbekannte Einstellung; bekannt sind: ",
+           "no_ids": "ids muss eine nicht leere Liste von Kommentarnummern sein.",
+           "bulk": "Kommentar {id}: Ein Kommentar im Status deleted kann nicht zu approved "
+                   "wechseln. Es wurde nichts geändert.",
+           "pin": "nur freigegebene Kommentare können angeheftet werden",
+           "pin_label": "Als Empfehlung der Redaktion anheften",
+           "quiet": "quiet_hours.from und .to müssen verschieden sein (read_only schließt den "
+                    "ganzen Tag)"},
+    "ar": {"elsewhere": "أنت لا تشرف على هذا الموقع.",
+           "threshold": "يجب أن يكون --flag-threshold عددًا صحيحًا، 1-1000",
+           "unknown": "إعداد غير معروف؛ الإعدادات المعروفة: ",
+           "no_ids": "يجب أن تكون ids قائمة غير فارغة من أرقام التعليقات.",
+           "bulk": "التعليق {id}: لا يمكن لتعليق حالته deleted أن يصبح approved. لم يتغير شيء.",
+           "pin": "لا يمكن تثبيت إلا التعليقات الموافق عليها",
+           "pin_label": "تثبيت كاختيار المحررين",
+           "quiet": "يجب أن يختلف quiet_hours.from عن .to (استخدم read_only للإغلاق طوال اليوم)"},
+}
+
+
+def _withdrawn(client, actions) -> int:
+    posted = actions.post(body="Said, then taken back").json
+    gone = client.delete(f"/api/v1/comments/{posted['id']}",
+                         headers={"X-Edit-Token": posted["edit_token"]})
+    assert gone.status_code == 204
+    return int(posted["id"])
+
+
+@pytest.mark.parametrize("lang", ["de", "ar"])
+def test_moderation_api_refusals_follow_accept_language(client, actions, mod, lang):
+    """Another's site, a bad or unknown setting, a bulk change that cannot be made (a refusal
+    quoted in another): the moderator's language; codes and the English answer stay."""
+    told = MODERATOR_TEXTS[lang]
+    headers = {"Authorization": f"Bearer {mod}", "Accept-Language": lang}
+    elsewhere = client.get("/api/v1/moderation/sites/other", headers=headers)
+    assert elsewhere.status_code == 403
+    assert elsewhere.json == {"error": "forbidden", "message": told["elsewhere"]}
+    threshold = client.patch("/api/v1/moderation/sites/demo", json={"flag_threshold": 0},
+                             headers=headers)
+    assert threshold.status_code == 422 and threshold.json["error"] == "validation_failed"
+    assert threshold.json["fields"] == {"flag_threshold": told["threshold"]}
+    unknown = client.patch("/api/v1/moderation/sites/demo", json={"colour": "red"},
+                           headers=headers)
+    assert unknown.json["fields"]["colour"].startswith(told["unknown"] + "read_only, ")
+    no_ids = client.post("/api/v1/moderation/comments/bulk", json={"ids": [], "status": "spam"},
+                         headers=headers)
+    assert no_ids.status_code == 400 and no_ids.json["message"] == told["no_ids"]
+    cid = _withdrawn(client, actions)
+    change = {"ids": [cid], "status": "approved"}
+    refused = client.post("/api/v1/moderation/comments/bulk", json=change, headers=headers)
+    assert refused.status_code == 409 and refused.json["error"] == "invalid_transition"
+    assert refused.json["message"] == told["bulk"].format(id=cid)
+    english = client.post("/api/v1/moderation/comments/bulk", json=change,
+                          headers={"Authorization": f"Bearer {mod}"})
+    assert english.json["message"] == (f"Comment {cid}: A deleted comment cannot become "
+                                       "approved. Nothing was changed.")
+
+
+def _review_login(client, token: str) -> str:
+    def csrf_of(page: bytes) -> str:
+        return re.search(r'name="csrf_token" value="([^"]+)"', page.decode()).group(1)
+    csrf = csrf_of(client.get("/moderate/").data)
+    assert client.post("/moderate/login", data={"token": token, "csrf_token": csrf}
+                       ).status_code == 303
+    return csrf_of(client.get("/moderate/").data)
+
+
+@pytest.mark.parametrize("lang", ["de", "ar"])
+def test_the_review_page_says_what_went_wrong_in_the_moderators_language(client, actions, mod,
+                                                                        lang):
+    """A card tool's refusal answered in place (the queue again, the field named) and a
+    settings refusal to the page's script: both in the language the browser asks for."""
+    told = MODERATOR_TEXTS[lang]
+    csrf = _review_login(client, mod)
+    cid = actions.post(body="Still pending").json["id"]  # demo holds every comment
+    pinned = client.post(f"/moderate/comments/{cid}/pin",
+                         data={"csrf_token": csrf, "pinned": "1"},
+                         headers={"Accept-Language": lang})
+    page = pinned.data.decode()
+    assert pinned.status_code == 422 and f'dir="{"rtl" if lang == "ar" else "ltr"}"' in page
+    assert f"{told['pin_label']}: {told['pin']}" in page
+    assert "only approved comments can be pinned" not in page
+    settings = client.post("/moderate/sites/demo/settings",
+                           data={"csrf_token": csrf, "quiet": "on", "quiet_from": "22:00",
+                                 "quiet_to": "22:00"},
+                           headers={"Accept-Language": lang, "Accept": "application/json"})
+    assert settings.status_code == 422
+    assert settings.json["fields"] == {"quiet_hours": told["quiet"]}
+
+
+def test_dead_subscription_links_tell_the_reader_in_their_language(app, client):
+    """A link to subscriptions that are gone, and one past its 7 days: title and text."""
+    with app.app_context():
+        gone = reader_links.confirm_token(987654)
+        old = reader_links.confirm_token(987654, utcnow() - dt.timedelta(days=8))
+    german = {"Accept-Language": "de"}
+    page = client.get(f"/subscriptions/confirm/{gone}", headers=german)
+    assert page.status_code == 410 and '<html lang="de" dir="ltr">' in page.data.decode()
+    assert "Dieser Link kann nicht mehr verwendet werden" in page.data.decode()
+    assert "Diese Abonnements gibt es nicht mehr." in page.data.decode()
+    expired = client.get(f"/subscriptions/confirm/{old}", headers=german).data.decode()
+    assert "Bestätigungslinks gelten 7 Tage." in expired
+    english = client.get(f"/subscriptions/confirm/{old}").data.decode()
+    assert "Confirmation links work for 7 days." in english
+
+
+def test_site_operators_are_told_about_unknown_sites_and_keys_in_their_language(client, actions,
+                                                                                mod):
+    """An embed with a wrong site key or an article key too long: the operator's language."""
+    german = {"Accept-Language": "de"}
+    unknown = client.get("/api/v1/sites/blgo/articles/a/comments", headers=german)
+    assert unknown.status_code == 404 and unknown.json == {
+        "error": "not_found", "message": "Es gibt keine Website 'blgo'."}
+    long_key = "k" * 513
+    closing = client.patch(f"/api/v1/moderation/sites/demo/articles/{long_key}",
+                           json={"comments_open": False},
+                           headers={**german, "Authorization": f"Bearer {mod}"})
+    assert closing.status_code == 400
+    assert closing.json["message"] == "Artikelschlüssel: darf höchstens 512 Zeichen lang sein."
+    page = client.get(f"/embed/demo/{long_key}", headers={"Accept-Language": "ar"})
+    assert page.status_code == 400
+    assert "لا يتجاوز مفتاح المقال 512 حرفًا." in page.data.decode()

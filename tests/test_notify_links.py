@@ -248,3 +248,34 @@ def test_the_confirmation_page_escapes_the_comment(app_factory):
     assert page.status_code == 200
     assert "<script>" not in page.text and "<img" not in page.text
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page.text
+
+
+@pytest.mark.parametrize(("lang", "asked", "done", "dead"), [
+    ("de", "Diesen Kommentar als Spam markieren?", "Kommentar als Spam markiert",
+     "Der Kommentar wurde seit dem Versand dieser E-Mail moderiert: Er ist jetzt spam."),
+    ("ar", "وسم هذا التعليق كمزعج؟", "وُسم التعليق كمزعج",
+     "رُوجع التعليق منذ إرسال هذه الرسالة: حالته الآن spam."),
+])
+def test_the_mail_link_page_speaks_the_moderators_language(mailed, lang, asked, done, dead):
+    """The page a mail link opens, and the one a dead link answers, in the browser's language;
+    the comment's own words stay as they were (and escaped)."""
+    actions, mail, cid = mailed
+    headers = {"Accept-Language": lang}
+    page = actions.client.get(path_of(mail.link("spam")), headers=headers)
+    rtl = "rtl" if lang == "ar" else "ltr"
+    assert page.status_code == 200 and f'<html lang="{lang}" dir="{rtl}">' in page.text
+    assert f"<title>{asked}</title>" in page.text and "<strong>Ana</strong>" in page.text
+    acted = actions.client.post("/moderate/mail/", data={"token": hidden_token(page.text)},
+                                headers=headers)
+    assert acted.status_code == 200 and f"<h1>{done}</h1>" in acted.text
+    again = actions.client.get(path_of(mail.link("approve")), headers=headers)
+    assert again.status_code == 410 and dead in again.text
+    assert "moderated since" not in again.text and "Open the review page" not in again.text
+
+
+def test_the_mail_link_page_in_english_reads_as_before(mailed):
+    actions, mail, cid = mailed
+    page = actions.client.get(path_of(mail.link("spam")))
+    assert "<title>Mark this comment as spam?</title>" in page.text
+    assert (f"Comment #{cid} by <strong>Ana</strong> on <strong>hello-world</strong> (demo), "
+            "now <strong>pending</strong>.") in page.text

@@ -19,11 +19,12 @@ import re
 from sqlalchemy import or_, select, tuple_
 
 from . import sites
+from .ban_inputs import BanRequest as BanRequest
 from .errors import Forbidden, NotFound, ValidationFailed
 from .extensions import db
+from .i18n import N_
 from .models import ID_MAX, Article, Ban, Comment, Moderator, Site, utcnow
 from .privacy import ip_prefix, keys, mask_email
-from .validation import BanRequest as BanRequest
 
 LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 DOMAIN_RE = re.compile(rf"^(?=.{{4,253}}$)({LABEL}\.)+[a-z][a-z0-9-]{{1,62}}$")
@@ -58,22 +59,22 @@ def _value_of(site: Site, req: BanRequest) -> tuple[str, str]:
     if req.comment_id is None:
         domain = (req.value or "").strip().casefold().rstrip(".")
         if req.kind != "domain" or not DOMAIN_RE.fullmatch(domain):
-            raise ValidationFailed({"value": "must be an email domain such as spam.example "
-                                             "(only with kind domain)"})
+            raise ValidationFailed({"value": N_("must be an email domain such as spam.example "
+                                                "(only with kind domain)")})
         return _domain_hashes(domain)[0], _mask_domain(domain)
     comment = db.session.scalar(
         select(Comment).join(Article).where(Comment.id == req.comment_id,
                                             Article.site_id == site.id)
     ) if 0 < req.comment_id <= ID_MAX else None
     if comment is None:
-        raise ValidationFailed({"comment_id": "names no comment on this site"})
+        raise ValidationFailed({"comment_id": N_("names no comment on this site")})
     email = keys().decrypt(comment.email_cipher) if comment.email_cipher else None
     if req.kind == "ip":
         if not comment.ip_prefix:
-            raise ValidationFailed({"comment_id": "this comment has no IP address to ban"})
+            raise ValidationFailed({"comment_id": N_("this comment has no IP address to ban")})
         return comment.ip_prefix, _mask_prefix(comment.ip_prefix)
     if not email or not comment.email_hash:
-        raise ValidationFailed({"comment_id": "this comment has no email address to ban"})
+        raise ValidationFailed({"comment_id": N_("this comment has no email address to ban")})
     if req.kind == "email":
         return comment.email_hash, mask_email(email)
     domain = email.rpartition("@")[2]
@@ -113,9 +114,9 @@ def remove(moderator: Moderator, ban_id: int) -> None:
     """Lift a ban. :raises NotFound: no such ban. :raises Forbidden: another site's ban."""
     ban = db.session.get(Ban, ban_id) if 0 < ban_id <= ID_MAX else None
     if ban is None:
-        raise NotFound("There is no such ban.")
+        raise NotFound(N_("There is no such ban."))
     if not sites.moderates(moderator, ban.site_id):
-        raise Forbidden("You do not moderate this site.")
+        raise Forbidden(N_("You do not moderate this site."))
     db.session.delete(ban)
     db.session.commit()
 

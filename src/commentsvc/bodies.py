@@ -20,6 +20,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from .errors import BadRequest, FormPost, UnsupportedMediaType
 from .fields import shown
+from .i18n import N_, nt
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 JSON_TYPE = "application/json"
@@ -60,11 +61,13 @@ def read_body(request: Request) -> Body:
         _check_depth(text)
         data = json.loads(text)
     except UnicodeDecodeError:
-        raise BadRequest("The body is not valid UTF-8.") from None
+        raise BadRequest(N_("The body is not valid UTF-8.")) from None
     except (ValueError, RecursionError) as e:
-        raise BadRequest(f"The body is not valid JSON: {e}") from None
+        # English keeps the parser's detail; another language says what it means
+        raise BadRequest(N_("The body is not valid JSON.",
+                            english=f"The body is not valid JSON: {e}")) from None
     if not isinstance(data, dict):
-        raise BadRequest("The body must be a JSON object.")
+        raise BadRequest(N_("The body must be a JSON object."))
     return Body(data, False)
 
 
@@ -99,9 +102,10 @@ def _parse_form(raw: bytes) -> dict[str, t.Any]:
         pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8",
                           errors="strict", max_num_fields=MAX_FORM_FIELDS)
     except UnicodeDecodeError:
-        raise BadRequest("The form is not valid UTF-8.") from None
+        raise BadRequest(N_("The form is not valid UTF-8.")) from None
     except ValueError:
-        raise BadRequest(f"A form has at most {MAX_FORM_FIELDS} fields.") from None
+        raise BadRequest(nt("A form has at most %(num)s field.",
+                            "A form has at most %(num)s fields.", MAX_FORM_FIELDS)) from None
     data: dict[str, t.Any] = {}
     for key, value in pairs:
         data.setdefault(key, value)  # the first value of a repeated field counts

@@ -70,6 +70,16 @@ def optional_text(value: t.Any, high: int) -> str | None:
     return text or None
 
 
+
+def optional_field(data: t.Mapping[str, t.Any], name: str, high: int,
+                   fields: dict[str, str]) -> str | None:
+    """`optional_text` of data[name]; a refusal is noted in `fields` under `name`."""
+    try:
+        return optional_text(data.get(name), high)
+    except ValueError as e:
+        fields[name] = refusal(e)
+        return None
+
 # Characters that reorder text around them (bidi embeddings, overrides, isolates, marks):
 # in a name they can turn the page's own words around ("Cancel reply"). Line and paragraph
 # separators break lines where none may be; tag characters are invisible.
@@ -181,9 +191,10 @@ def check_article_key(value: str) -> str:
     if not value:
         raise ValueError(N_("is required"))
     if len(value) > ARTICLE_KEY_MAX:
-        raise ValueError(f"is at most {ARTICLE_KEY_MAX} characters")
+        raise ValueError(nt("is at most %(num)s character", "is at most %(num)s characters",
+                            ARTICLE_KEY_MAX))
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
-        raise ValueError("may not hold control characters")
+        raise ValueError(N_("may not hold control characters"))
     return value
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from .comments import bump_article
 from .errors import NotFound
 from .extensions import db
+from .i18n import N_
 from .models import ID_MAX, Comment, Flag, ModerationEvent, utcnow
 
 FLAG_THRESHOLD_DEFAULT = 3
@@ -53,7 +54,7 @@ def report(comment_id: int, reader_hash: str, reason: str, note: str | None) -> 
         select(Comment).where(Comment.id == comment_id).with_for_update()  # one threshold move
     ) if 0 < comment_id <= ID_MAX else None
     if comment is None or comment.status != "approved":
-        raise NotFound("There is no such comment.")
+        raise NotFound(N_("There is no such comment."))
     try:
         with db.session.begin_nested():
             db.session.add(Flag(comment_id=comment.id, reader_hash=reader_hash, reason=reason,

@@ -69,11 +69,13 @@ class Text(str):
         return self
 
     def translated(self) -> str:
-        """The text in the request's language (English where the catalogue has none)."""
+        """The text in the request's language (English where the catalogue has none); a
+        value that is itself a `Text` (a refusal quoted in another) is translated too."""
+        values = {k: _translated(v) for k, v in self.values.items()}
         if self.plural is not None:
-            values = {k: v for k, v in self.values.items() if k != "num"}  # ngettext adds it
-            return ngettext(self.msgid, self.plural, self.values["num"], **values)
-        return gettext(self.msgid, **self.values)
+            num = values.pop("num")  # ngettext adds it
+            return ngettext(self.msgid, self.plural, num, **values)
+        return gettext(self.msgid, **values)
 
 
 def N_(msgid: str, english: str | None = None, **values: t.Any) -> str:  # noqa: N802
@@ -268,5 +270,5 @@ def translate_answer(message: str, fields: dict[str, str] | None
     return _translated(message), fields
 
 
-def _translated(text: str) -> str:
+def _translated(text: t.Any) -> t.Any:
     return text.translated() if isinstance(text, Text) else text

@@ -21,6 +21,7 @@ from . import moderation, sites
 from .errors import InvalidTransition
 from .extensions import db
 from .fields import Status
+from .i18n import N_
 from .models import Comment, Moderator
 from .notify.links import LinkDead, LinkError, verify
 
@@ -45,16 +46,17 @@ def check(token: str, now: dt.datetime | None = None, lock: bool = False) -> Tar
     claims = verify(token, now)
     comment = db.session.get(Comment, claims.comment_id, with_for_update=lock or None)
     if comment is None:
-        raise LinkDead("The comment no longer exists.")
+        raise LinkDead(N_("The comment no longer exists."))
     if comment.status != claims.status:
-        raise LinkDead(f"The comment was moderated since this mail was sent: it is "
-                       f"{comment.status} now. Use the review page to change it again.")
+        raise LinkDead(N_("The comment was moderated since this mail was sent: it is "
+                          "%(status)s now. Use the review page to change it again.",
+                          status=comment.status))
     moderator = db.session.scalar(
         select(Moderator).where(Moderator.id == claims.moderator_id,
                                 Moderator.revoked_at.is_(None))
     )
     if moderator is None or not sites.moderates(moderator, comment.article.site_id):
-        raise LinkDead("The moderator this link was made for may no longer moderate here.")
+        raise LinkDead(N_("The moderator this link was made for may no longer moderate here."))
     return Target(comment, moderator, claims.action, claims.to_status)
 
 

@@ -30,6 +30,7 @@ from .errors import BadRequest, Duplicate, InvalidTransition, NotFound, OutOfRea
 from .extensions import db
 from .fields import BULK_MAX as BULK_MAX
 from .fields import REASON_MAX, Status, check_email
+from .i18n import N_
 from .models import STATUSES, Article, Comment, ModerationEvent, Moderator, Site, utcnow
 from .privacy import keys
 from .render import render_body
@@ -120,7 +121,7 @@ def _decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
             raise ValueError("out of range")
         return moment.astimezone(dt.UTC), ident
     except (ValueError, TypeError, UnicodeDecodeError, OverflowError):
-        raise BadRequest("The cursor is not one this service gave out.") from None
+        raise BadRequest(N_("The cursor is not one this service gave out.")) from None
 
 
 def _in_scope(query: t.Any, moderator: Moderator, site_key: str | None) -> t.Any:
@@ -173,7 +174,7 @@ def get_comment(moderator: Moderator, comment_id: int, lock: bool = False) -> Co
     query = select(Comment).where(Comment.id == comment_id)
     comment = db.session.scalar(query.with_for_update() if lock else query)
     if comment is None and moderator.is_admin:
-        raise NotFound("There is no such comment.")
+        raise NotFound(N_("There is no such comment."))
     if comment is None or not sites.moderates(moderator, comment.article.site_id):
         raise OutOfReach()  # the same answer whether or not it exists: no existence oracle
     return comment
@@ -199,7 +200,8 @@ def apply_status(comment: Comment, to: Status, actor: str, moderator_id: int | N
     if to == comment.status:
         return
     if to not in TRANSITIONS[comment.status]:
-        raise InvalidTransition(f"A {comment.status} comment cannot become {to}.")
+        raise InvalidTransition(N_("A %(status)s comment cannot become %(to)s.",
+                                   status=comment.status, to=to))
     was = comment.status
     comment.status = to
     comment.moderated_at = utcnow()
@@ -220,7 +222,7 @@ def _edit_body(comment: Comment, moderator: Moderator, body: str, reason: str | 
     :raises Duplicate: the new text equals another comment of the same person here.
     """
     if comment.status == "deleted":
-        raise InvalidTransition("A withdrawn comment cannot be edited.")
+        raise InvalidTransition(N_("A withdrawn comment cannot be edited."))
     if body == comment.body:
         return
     comment.body = body
@@ -231,7 +233,7 @@ def _edit_body(comment: Comment, moderator: Moderator, body: str, reason: str | 
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Duplicate("This person already has a comment with that text here.") from None
+        raise Duplicate(N_("This person already has a comment with that text here.")) from None
     db.session.add(ModerationEvent(comment_id=comment.id, moderator_id=moderator.id,
                                    actor=moderator.name, action="edit",
                                    from_status=comment.status, to_status=comment.status,
@@ -278,7 +280,7 @@ def bulk_status(moderator: Moderator, ids: list[int], to: Status,
     ))
     missing = sorted(set(wanted) - {c.id for c in found})
     if missing and moderator.is_admin:
-        raise NotFound(f"There is no comment {missing[0]}.")
+        raise NotFound(N_("There is no comment %(id)s.", id=missing[0]))
     if missing or not all(sites.moderates(moderator, c.article.site_id) for c in found):
         raise OutOfReach()
     changed = 0
@@ -288,7 +290,8 @@ def bulk_status(moderator: Moderator, ids: list[int], to: Status,
             apply_status(comment, to, moderator.name, moderator.id, reason)
     except InvalidTransition as e:
         db.session.rollback()
-        raise InvalidTransition(f"Comment {comment.id}: {e.message} Nothing was changed.") from None
+        raise InvalidTransition(N_("Comment %(id)s: %(problem)s Nothing was changed.",
+                                   id=comment.id, problem=e.message)) from None
     db.session.commit()
     return changed
 

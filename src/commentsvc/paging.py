@@ -10,6 +10,7 @@ import typing as t
 from dataclasses import dataclass
 
 from .errors import BadRequest
+from .i18n import N_
 
 PAGE_MAX = 1_000_000
 PER_PAGE_MAX = 200
@@ -33,7 +34,7 @@ def _whole_number(args: t.Mapping[str, str], name: str, default: int, low: int, 
     try:
         value = int(raw)
     except ValueError:
-        raise BadRequest(f"{name} must be a whole number.") from None
+        raise BadRequest(N_("%(name)s must be a whole number.", name=name)) from None
     return min(max(value, low), high)
 
 
@@ -46,7 +47,7 @@ def parse_paging(args: t.Mapping[str, str]) -> Paging:
     per_page = _whole_number(args, "per_page", PER_PAGE_DEFAULT, 1, PER_PAGE_MAX)
     order = args.get("order", "oldest")
     if order not in ORDERS:
-        raise BadRequest("order must be oldest or newest.")
+        raise BadRequest(N_("order must be oldest or newest."))
     return Paging(page, per_page, order)
 
 

@@ -13,6 +13,7 @@ from flask import Request
 
 from .bodies import read_body
 from .errors import ValidationFailed
+from .i18n import N_
 
 SITE_SWITCHES = ("read_only", "quiet_hours", "flag_threshold", "default_lang",
                  "reader_notifications", "spam_hold_budget", "max_depth")
@@ -31,13 +32,14 @@ def parse_site_patch(request: Request) -> dict[str, t.Any]:
     options: dict[str, t.Any] = {}
     for name, value in data.items():
         if name not in SITE_SWITCHES:
-            fields[str(name)[:64]] = f"unknown setting; known: {', '.join(SITE_SWITCHES)}"
+            fields[str(name)[:64]] = N_("unknown setting; known: %(names)s",
+                                         names=", ".join(SITE_SWITCHES))
         elif value is None and name == "quiet_hours":
             options[name] = {}
         elif value is None and name == "default_lang":
             options[name] = ""
         elif value is None:
-            fields[name] = "must not be null"
+            fields[name] = N_("must not be null")
         else:
             options[name] = value
     if fields:
@@ -67,7 +69,7 @@ def parse_site_form(form: t.Mapping[str, str]) -> dict[str, t.Any]:
         try:
             options[name] = kind(raw[:20])
         except ValueError:
-            fields[name] = "must be a number"
+            fields[name] = N_("must be a number")
     if fields:
-        raise ValidationFailed(fields, "Some settings are not numbers.")
+        raise ValidationFailed(fields, N_("Some settings are not numbers."))
     return options

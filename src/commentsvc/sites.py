@@ -26,6 +26,7 @@ from sqlalchemy import inspect, select
 
 from .errors import Forbidden, NotFound, ValidationFailed
 from .extensions import db
+from .i18n import N_
 from .models import (
     ID_MAX,
     MODERATION_MODES,
@@ -85,7 +86,7 @@ def get(key: str) -> Site:
     """
     site = _find(key)
     if site is None:
-        raise NotFound(f"There is no site {key[:63]!r}.")
+        raise NotFound(N_("There is no site %(key)s.", key=repr(key[:63])))
     return site
 
 
@@ -106,7 +107,7 @@ def in_reach(moderator: Moderator, key: str) -> Site:
     """
     site = get(key)
     if not moderates(moderator, site.id):
-        raise Forbidden("You do not moderate this site.")
+        raise Forbidden(N_("You do not moderate this site."))
     return site
 
 
@@ -182,7 +183,7 @@ def configure(key: str, *, max_links: int | None = None,
     if spam_hold_budget is not None:
         if isinstance(spam_hold_budget, bool) or not isinstance(spam_hold_budget, int | float) \
                 or not 0.0 <= spam_hold_budget <= 1.0:
-            _refuse("spam_hold_budget", "--spam-hold-budget must be a share between 0 and 1")
+            _refuse("spam_hold_budget", N_("--spam-hold-budget must be a share between 0 and 1"))
         site.spam_hold_budget = spam_hold_budget
     if read_only is not None:
         site.read_only = _switch("read_only", "--read-only", read_only)
@@ -197,7 +198,8 @@ def configure(key: str, *, max_links: int | None = None,
         site.reader_notifications = _switch("reader_notifications", "--reader-notifications",
                                             reader_notifications)
         if site.reader_notifications and not current_app.config.get("SMTP_URL"):
-            _refuse("reader_notifications", "reader notifications need SMTP_URL: set it first")
+            _refuse("reader_notifications",
+                    N_("reader notifications need SMTP_URL: set it first"))
     state: t.Any = inspect(site)
     changed = sorted(a.key for a in state.attrs if a.history.has_changes())
     if changed:
@@ -245,32 +247,33 @@ def settings(site: Site) -> Settings:
 
 def _switch(option: str, flag: str, value: t.Any) -> bool:
     if not isinstance(value, bool):
-        _refuse(option, f"{flag} must be on or off (true or false)")
+        _refuse(option, N_("%(flag)s must be on or off (true or false)", flag=flag))
     return value
 
 
 def _quiet_hours(value: t.Mapping[str, t.Any]) -> dict[str, str]:
     """{from, to, tz, action} checked: HH:MM times (different), a known time zone, hold|close."""
     if not isinstance(value, t.Mapping):
-        _refuse("quiet_hours", "quiet_hours must be an object {from, to, tz, action} or null")
+        _refuse("quiet_hours", N_("quiet_hours must be an object {from, to, tz, action} or null"))
     unknown = sorted(set(value) - {"from", "to", "tz", "action"})
     if unknown:
-        _refuse("quiet_hours", f"quiet_hours has unknown keys: {', '.join(map(str, unknown))}")
+        _refuse("quiet_hours", N_("quiet_hours has unknown keys: %(keys)s",
+                                   keys=", ".join(map(str, unknown))))
     start, end = value.get("from"), value.get("to")
     for name, given in (("from", start), ("to", end)):
         if not isinstance(given, str) or not HHMM_RE.fullmatch(given):
-            _refuse("quiet_hours", f"quiet_hours.{name} must be a time HH:MM (00:00-23:59), "
-                                   f"as in --quiet-hours 22:00-07:00")
+            _refuse("quiet_hours", N_("quiet_hours.%(name)s must be a time HH:MM (00:00-23:59), "
+                                      "as in --quiet-hours 22:00-07:00", name=name))
     if start == end:
-        _refuse("quiet_hours", "quiet_hours.from and .to must differ (use read_only to close "
-                               "all day)")
+        _refuse("quiet_hours", N_("quiet_hours.from and .to must differ (use read_only to "
+                                  "close all day)"))
     tz = value.get("tz") or "UTC"
     action = value.get("action") or "hold"
     if not isinstance(tz, str) or not _known_zone(tz):
-        _refuse("quiet_hours", f"quiet_hours.tz (--quiet-tz) {str(tz)[:64]!r} is not a known "
-                               f"time zone such as Europe/Berlin")
+        _refuse("quiet_hours", N_("quiet_hours.tz (--quiet-tz) %(tz)s is not a known time zone "
+                                  "such as Europe/Berlin", tz=repr(str(tz)[:64])))
     if action not in QUIET_ACTIONS:
-        _refuse("quiet_hours", "quiet_hours.action (--quiet-action) must be hold or close")
+        _refuse("quiet_hours", N_("quiet_hours.action (--quiet-action) must be hold or close"))
     return {"from": str(start), "to": str(end), "tz": tz, "action": str(action)}
 
 
@@ -286,8 +289,8 @@ def _known_zone(name: str) -> bool:
 
 def _language(value: t.Any) -> str | None:
     if not isinstance(value, str) or (value and not LANG_RE.fullmatch(value)):
-        _refuse("default_lang", "default_lang (--default-lang) must be a language tag such as "
-                                "fr or pt-BR ('' removes it)")
+        _refuse("default_lang", N_("default_lang (--default-lang) must be a language tag such "
+                                   "as fr or pt-BR ('' removes it)"))
     return value or None
 
 
@@ -299,8 +302,10 @@ def _refuse(option: str, message: str) -> t.NoReturn:
 def _in_range(option: str, flag: str, value: int, low: int, high: int | None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low \
             or (high is not None and value > high):
-        bounds = f"{low}-{high}" if high is not None else f"{low} or more"
-        _refuse(option, f"{flag} must be a whole number, {bounds}")
+        if high is None:  # only the command line's options have no upper bound
+            _refuse(option, f"{flag} must be a whole number, {low} or more")
+        _refuse(option, N_("%(flag)s must be a whole number, %(low)s-%(high)s", flag=flag,
+                           low=low, high=high))
     return value
 
 

@@ -17,6 +17,7 @@ from . import sites
 from .comments import bump_article, fingerprint, mark_approved
 from .errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from .extensions import db
+from .i18n import N_, nt
 from .models import ID_MAX, NAME_MAX, Article, Comment, ModerationEvent, Moderator, utcnow
 from .privacy import keys
 from .render import render_body
@@ -46,11 +47,11 @@ def reply(moderator: Moderator, parent_id: int, body: str) -> Comment:
     """
     parent = db.session.get(Comment, parent_id) if 0 < parent_id <= ID_MAX else None
     if parent is None:
-        raise NotFound("There is no such comment.")
+        raise NotFound(N_("There is no such comment."))
     if not sites.moderates(moderator, parent.article.site_id):
-        raise Forbidden("You do not moderate this site.")
+        raise Forbidden(N_("You do not moderate this site."))
     if parent.status != "approved":
-        raise InvalidTransition("Approve the comment before replying to it.")
+        raise InvalidTransition(N_("Approve the comment before replying to it."))
     now = utcnow()
     comment = Comment(
         article_id=parent.article_id, parent_id=parent.id, status="approved",
@@ -93,9 +94,9 @@ def set_pinned(comment: Comment, pinned: bool, moderator: Moderator) -> None:
         return
     if pinned:
         if comment.parent_id is not None:
-            raise ValidationFailed({"pinned": "only top-level comments can be pinned"})
+            raise ValidationFailed({"pinned": N_("only top-level comments can be pinned")})
         if comment.status != "approved":
-            raise ValidationFailed({"pinned": "only approved comments can be pinned"})
+            raise ValidationFailed({"pinned": N_("only approved comments can be pinned")})
         _one_pinner_at_a_time(comment.article_id)
         # Every pin counts, shown or not: a pick that is unpublished and approved again comes
         # back pinned, so the article never shows more than PINS_MAX.
@@ -104,8 +105,9 @@ def set_pinned(comment: Comment, pinned: bool, moderator: Moderator) -> None:
                 Comment.article_id == comment.article_id, Comment.pinned_at.is_not(None))
         ) or 0
         if count >= PINS_MAX:
-            raise ValidationFailed({"pinned": f"at most {PINS_MAX} comments per article can be "
-                                              "pinned: unpin one first"})
+            raise ValidationFailed({"pinned": nt(
+                "at most %(num)s comment per article can be pinned: unpin one first",
+                "at most %(num)s comments per article can be pinned: unpin one first", PINS_MAX)})
     comment.pinned_at = utcnow() if pinned else None
     db.session.add(ModerationEvent(comment_id=comment.id, moderator_id=moderator.id,
                                    actor=moderator.name, action="pin" if pinned else "unpin",

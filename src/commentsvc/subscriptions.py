@@ -24,6 +24,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
+from .i18n import N_
 from .models import SUBSCRIPTION_SCOPES, Article, Comment, Confirmation, Site, Subscription, utcnow
 from .notify import reader, reader_links
 from .notify.links import LinkDead
@@ -100,7 +101,7 @@ def subscribe(site: Site, article: Article, comment: Comment, email: str, scope:
 def _confirmation_by_id(confirmation_id: int) -> Confirmation:
     confirmation = db.session.get(Confirmation, confirmation_id)
     if confirmation is None:
-        raise LinkDead("These subscriptions no longer exist.")
+        raise LinkDead(N_("These subscriptions no longer exist."))
     return confirmation
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, DateTime, bindparam, select, type_coerce
 from werkzeug.datastructures import ETags
 
 from . import feed as atom_feed
-from . import serialize
+from . import i18n, serialize
 from . import versions as listening
 from .cache import caches
 from .errors import NotFound
@@ -122,7 +122,7 @@ def _head_statement() -> t.Any:
 
 
 def _no_site(site_key: str) -> NotFound:
-    return NotFound(f"There is no site {site_key[:63]!r}.")
+    return NotFound(i18n.N_("There is no site %(key)s.", key=repr(site_key[:63])))
 
 
 def thread_head(site_key: str, article_key: str, now: dt.datetime | None = None,

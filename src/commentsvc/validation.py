@@ -8,7 +8,6 @@
     key = parse_article_key(article)       # or BadRequest
     parse_edit(request), parse_selection(ids), parse_flag(data, "comments_open")
     reason, note = parse_flag_request(body)  # a reader's report
-    ban = parse_ban(data)                  # BanRequest; parse_ban(form, form=True) for the page
 
 One set of rules for both body kinds. Text is NFC-normalised and trimmed, control characters
 are refused (newline and tab allowed in the body), lengths are checked here so the database
@@ -18,7 +17,6 @@ status, an id, a date or an address. Bodies must be UTF-8 without NUL or lone su
 
 from __future__ import annotations
 
-import re
 import typing as t
 from dataclasses import dataclass
 
@@ -38,7 +36,7 @@ from .fields import (
     check_status,
     notify_field,
     opaque_field,
-    optional_text,
+    optional_field,
     parent_id_field,
 )
 from .fields import Status as Status
@@ -52,8 +50,6 @@ from .i18n import reason as refusal
 from .models import (
     ARTICLE_TITLE_MAX,
     ARTICLE_URL_MAX,
-    BAN_KINDS,
-    BAN_MODES,
     BODY_MAX,
     EMAIL_MAX,
     FLAG_NOTE_MAX,
@@ -184,11 +180,12 @@ def parse_status(value: t.Any, allowed: t.Sequence[str] = STATUSES) -> Status:
     :raises BadRequest: "status must be one of ...", or "status must be a string." for JSON.
     """
     if value is not None and not isinstance(value, str):
-        raise BadRequest("status must be a string.")
+        raise BadRequest(N_("status must be a string."))
     try:
         return check_status(value, allowed)
-    except ValueError as e:
-        raise BadRequest(f"status {e}.") from None
+    except ValueError:
+        raise BadRequest(N_("status must be one of %(values)s.", values=", ".join(allowed))) \
+            from None
 
 
 def parse_article_key(value: str) -> str:
@@ -199,7 +196,7 @@ def parse_article_key(value: str) -> str:
     try:
         return check_article_key(value)
     except ValueError as e:
-        raise BadRequest(f"An article key {e}.") from None
+        raise BadRequest(N_("An article key %(problem)s.", problem=refusal(e))) from None
 
 
 @dataclass(frozen=True)
@@ -228,7 +225,7 @@ def _reason(data: dict[str, t.Any]) -> str | None:
     :raises ValidationFailed: not text, or too long.
     """
     fields: dict[str, str] = {}
-    reason = _optional(data, "reason", REASON_MAX, fields)
+    reason = optional_field(data, "reason", REASON_MAX, fields)
     if fields:
         raise ValidationFailed(fields)
     return reason
@@ -244,7 +241,7 @@ def parse_moderator_patch(request: Request) -> ModeratorPatch:
     body = data.get("body")
     pinned = data.get("pinned")
     if pinned is not None and not isinstance(pinned, bool):
-        raise ValidationFailed({"pinned": "must be true or false"})
+        raise ValidationFailed({"pinned": N_("must be true or false")})
     return ModeratorPatch(
         status=None if status is None else parse_status(status),
         body=None if body is None else _body(body),
@@ -263,20 +260,21 @@ def parse_bulk(request: Request) -> BulkRequest:
         author_of = data["author_of"]
         if isinstance(author_of, bool) or not isinstance(author_of, int) \
                 or not 0 < author_of < 2**31:
-            raise ValidationFailed({"author_of": "must be a comment id"})
+            raise ValidationFailed({"author_of": N_("must be a comment id")})
         if data.get("status") is None:
-            raise BadRequest("status is required.")
+            raise BadRequest(N_("status is required."))
         return BulkRequest(ids=[], status=parse_status(data["status"]), reason=_reason(data),
                            author_of=author_of)
     ids = data.get("ids")
     if not isinstance(ids, list) or not ids:
-        raise BadRequest("ids must be a non-empty list of comment ids.")
+        raise BadRequest(N_("ids must be a non-empty list of comment ids."))
     if len(ids) > BULK_MAX:
-        raise BadRequest(f"Send at most {BULK_MAX} ids at once.")
+        raise BadRequest(nt("Send at most %(num)s id at once.", "Send at most %(num)s ids at once.",
+                             BULK_MAX))
     if not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**63 for i in ids):
-        raise BadRequest("ids must be whole numbers naming comments.")
+        raise BadRequest(N_("ids must be whole numbers naming comments."))
     if data.get("status") is None:
-        raise BadRequest("status is required.")
+        raise BadRequest(N_("status is required."))
     return BulkRequest(ids=ids, status=parse_status(data["status"]), reason=_reason(data))
 
 
@@ -286,9 +284,9 @@ def parse_selection(raw: list[str]) -> list[int]:
     :raises BadRequest: none ticked, too many, or not ids.
     """
     if not raw:
-        raise BadRequest("Select at least one comment first.")
+        raise BadRequest(N_("Select at least one comment first."))
     if len(raw) > BULK_MAX or not all(x.isascii() and x.isdigit() and len(x) < 19 for x in raw):
-        raise BadRequest("The selection is not valid.")
+        raise BadRequest(N_("The selection is not valid."))
     return [int(x) for x in raw]
 
 
@@ -299,7 +297,7 @@ def parse_flag(data: dict[str, t.Any], name: str) -> bool:
     """
     value = data.get(name)
     if not isinstance(value, bool):
-        raise BadRequest(f"{name} must be true or false.")
+        raise BadRequest(N_("%(name)s must be true or false.", name=name))
     return value
 
 
@@ -316,33 +314,9 @@ def parse_days(args: t.Mapping[str, str]) -> int:
     raw = args.get("days") or "30"
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 3
             and 1 <= int(raw) <= STATS_DAYS_MAX):
-        raise ValidationFailed({"days": f"must be a whole number of days, 1-{STATS_DAYS_MAX}"})
+        raise ValidationFailed({"days": N_("must be a whole number of days, 1-%(max)s",
+                                           max=STATS_DAYS_MAX)})
     return int(raw)
-
-
-
-BAN_DAYS_MAX = 3650
-
-
-@dataclass(frozen=True)
-class BanRequest:
-    """A moderator's ban, parsed: the author of a comment, or a domain given by value."""
-
-    kind: str
-    comment_id: int | None = None
-    value: str | None = None
-    mode: str = "reject"
-    days: int | None = None
-    reason: str | None = None
-
-
-def _optional(data: t.Mapping[str, t.Any], name: str, high: int,
-              fields: dict[str, str]) -> str | None:
-    try:
-        return optional_text(data.get(name), high)
-    except ValueError as e:
-        fields[name] = refusal(e)
-        return None
 
 
 def parse_flag_request(body: Body) -> tuple[str, str | None]:
@@ -353,48 +327,8 @@ def parse_flag_request(body: Body) -> tuple[str, str | None]:
     fields: dict[str, str] = {}
     reason = body.data.get("reason")
     if reason not in FLAG_REASONS:
-        fields["reason"] = f"must be one of {', '.join(FLAG_REASONS)}"
-    note = _optional(body.data, "note", FLAG_NOTE_MAX, fields)
+        fields["reason"] = N_("must be one of %(values)s", values=", ".join(FLAG_REASONS))
+    note = optional_field(body.data, "note", FLAG_NOTE_MAX, fields)
     if fields:
         raise ValidationFailed(fields)
     return t.cast(str, reason), note
-
-
-def _number(value: t.Any) -> t.Any:
-    """A review-page field as JSON carries it: blank is absent, plain digits a number."""
-    text = value.strip() if isinstance(value, str) else value
-    return int(text) if isinstance(text, str) and re.fullmatch(r"[0-9]{1,9}", text) \
-        else text or None
-
-
-def parse_ban(data: t.Mapping[str, t.Any], form: bool = False) -> BanRequest:
-    """A ban from a JSON body (`form`: the review page's text fields).
-
-    :raises ValidationFailed: naming every bad field.
-    """
-    if form:
-        data = {k: _number(data.get(k)) if k in ("days", "comment_id") else data.get(k)
-                for k in ("kind", "mode", "days", "comment_id", "value", "reason")}
-    fields: dict[str, str] = {}
-    kind, mode, days = data.get("kind"), data.get("mode", "reject"), data.get("days")
-    comment_id, value = data.get("comment_id"), data.get("value")
-    if kind not in BAN_KINDS:
-        fields["kind"] = f"must be one of {', '.join(BAN_KINDS)}"
-    if mode not in BAN_MODES:
-        fields["mode"] = f"must be one of {', '.join(BAN_MODES)}"
-    if days is not None and (isinstance(days, bool) or not isinstance(days, int)
-                             or not 1 <= days <= BAN_DAYS_MAX):
-        fields["days"] = f"must be a whole number of days, 1-{BAN_DAYS_MAX}, or null (forever)"
-    if comment_id is None and value is None:
-        fields["comment_id"] = "give the comment whose author to ban (or a domain as value)"
-    elif comment_id is not None and (isinstance(comment_id, bool)
-                                     or not isinstance(comment_id, int)):
-        fields["comment_id"] = "must be a comment id"
-    elif value is not None and not isinstance(value, str):
-        fields["value"] = "must be an email domain such as spam.example"
-    reason = _optional(data, "reason", REASON_MAX, fields)
-    if fields:
-        raise ValidationFailed(fields)
-    return BanRequest(kind=t.cast(str, kind), comment_id=comment_id,
-                      value=value if comment_id is None else None, mode=mode, days=days,
-                      reason=reason)

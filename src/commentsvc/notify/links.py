@@ -18,10 +18,12 @@ import typing as t
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..errors import ApiError
 from ..fields import Status
+from ..i18n import N_
 from ..models import Comment, Moderator, utcnow
 from ..privacy import signer
 from .outbox import setting
@@ -37,7 +39,7 @@ DEFAULT_BASE = "http://localhost:5000"
 class LinkError(ApiError):
     """A link that cannot act; shown as its own page (never JSON, never a 500)."""
 
-    status, code, title = 400, "invalid_link", "This link is not valid"
+    status, code, title = 400, "invalid_link", N_("This link is not valid")
     template = "notify/action.html"
 
     def __init__(self, message: str) -> None:
@@ -46,19 +48,19 @@ class LinkError(ApiError):
                                            "X-Robots-Tag": "noindex"})
 
     def page_context(self) -> dict[str, t.Any]:
-        return {"title": self.title}
+        return {"title": gettext(self.title)}
 
 
 class LinkForged(LinkError):
-    status, title = 400, "This link is not valid"
+    status, title = 400, N_("This link is not valid")
 
 
 class LinkExpired(LinkError):
-    status, title = 410, "This link has expired"
+    status, title = 410, N_("This link has expired")
 
 
 class LinkDead(LinkError):
-    status, title = 410, "This link can no longer be used"
+    status, title = 410, N_("This link can no longer be used")
 
 
 @dataclass(frozen=True)
@@ -121,14 +123,14 @@ def verify(token: str, now: dt.datetime | None = None) -> Claims:
     try:
         claims = _serializer().loads(token)
     except BadSignature:
-        raise LinkForged("The link is damaged or was not made by this service. "
-                         "Copy the whole link from the mail, or use the review page.") from None
+        raise LinkForged(N_("The link is damaged or was not made by this service. "
+                            "Copy the whole link from the mail, or use the review page.")) from None
     if not isinstance(claims, dict) or claims.get("a") not in ACTIONS \
             or not isinstance(claims.get("s"), str) \
             or not all(isinstance(claims.get(k), int) for k in ("c", "m", "t")):
-        raise LinkForged("The link is not one this service makes.")
+        raise LinkForged(N_("The link is not one this service makes."))
     hours = float(setting("NOTIFY_LINK_HOURS"))
     if (now or utcnow()).timestamp() - claims["t"] > hours * 3600:
-        raise LinkExpired(f"Links in notification mail work for {hours:g} hours. "
-                          "Use the review page to moderate this comment.")
+        raise LinkExpired(N_("Links in notification mail work for %(hours)s hours. "
+                             "Use the review page to moderate this comment.", hours=f"{hours:g}"))
     return Claims(claims["c"], claims["m"], claims["a"], claims["s"], claims["t"])

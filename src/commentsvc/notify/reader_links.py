@@ -19,6 +19,7 @@ import typing as t
 
 from itsdangerous import BadSignature
 
+from ..i18n import N_, nt
 from ..models import utcnow
 from ..privacy import signer
 from .links import LinkExpired, LinkForged, public_base
@@ -38,11 +39,11 @@ def _load(token: str, kind: str) -> dict[str, t.Any]:
     try:
         claims = signer(SALT).loads(token)
     except BadSignature:
-        raise LinkForged("The link is damaged or was not made by this service. "
-                         "Copy the whole link from the mail.") from None
+        raise LinkForged(N_("The link is damaged or was not made by this service. "
+                            "Copy the whole link from the mail.")) from None
     if not isinstance(claims, dict) or claims.get("k") != kind \
             or not isinstance(claims.get("c"), int):
-        raise LinkForged("The link is not one this service makes.")
+        raise LinkForged(N_("The link is not one this service makes."))
     return claims
 
 
@@ -62,10 +63,12 @@ def verify_confirm(token: str, now: dt.datetime | None = None) -> int:
     claims = _load(token, "confirm")
     issued = claims.get("t")
     if not isinstance(issued, int):
-        raise LinkForged("The link is not one this service makes.")
+        raise LinkForged(N_("The link is not one this service makes."))
     if (now or utcnow()).timestamp() - issued > CONFIRM_DAYS * 86400:
-        raise LinkExpired(f"Confirmation links work for {CONFIRM_DAYS} days. Subscribe again "
-                          "with your next comment to get a new one.")
+        raise LinkExpired(nt("Confirmation links work for %(num)s day. Subscribe again with "
+                             "your next comment to get a new one.",
+                             "Confirmation links work for %(num)s days. Subscribe again with "
+                             "your next comment to get a new one.", CONFIRM_DAYS))
     return int(claims["c"])
 
 
@@ -82,7 +85,7 @@ def verify_unsubscribe(token: str) -> tuple[int, int | None]:
     claims = _load(token, "unsub")
     article = claims.get("a")
     if not isinstance(article, int):
-        raise LinkForged("The link is not one this service makes.")
+        raise LinkForged(N_("The link is not one this service makes."))
     return int(claims["c"]), article or None
 
 

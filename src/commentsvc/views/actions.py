@@ -10,15 +10,20 @@ from __future__ import annotations
 import typing as t
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext
 
 from .. import mail_actions
+from ..i18n import N_
 from ..notify import links
 
 bp = Blueprint("mail_actions", __name__, url_prefix="/moderate/mail")
 
-VERBS = {"approve": "Approve", "reject": "Reject", "spam": "Mark as spam"}
-DONE = {"approve": "Comment approved", "reject": "Comment rejected",
-        "spam": "Comment marked as spam"}
+# English here, shown in the moderator's language (Accept-Language), as the review page is.
+QUESTIONS = {"approve": N_("Approve this comment?"), "reject": N_("Reject this comment?"),
+             "spam": N_("Mark this comment as spam?")}
+VERBS = {"approve": N_("Approve"), "reject": N_("Reject"), "spam": N_("Mark as spam")}
+DONE = {"approve": N_("Comment approved"), "reject": N_("Comment rejected"),
+        "spam": N_("Comment marked as spam")}
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
            "X-Robots-Tag": "noindex"}
 
@@ -26,16 +31,19 @@ HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
 @bp.get("/<token>")
 def confirm(token: str) -> t.Any:
     target = mail_actions.check(token)
-    verb = VERBS[target.action]
-    return render_template("notify/action.html", title=f"{verb} this comment?", target=target,
-                           confirm=True, token=token, verb=verb), 200, HEADERS
+    return render_template("notify/action.html", title=gettext(QUESTIONS[target.action]),
+                           target=target, confirm=True, token=token,
+                           verb=gettext(VERBS[target.action])), 200, HEADERS
 
 
 @bp.post("/")
 def act() -> t.Any:
     token = request.form.get("token", "")
     if not token:
-        raise links.LinkForged("The form carried no link token. Open the link from the mail again.")
+        raise links.LinkForged(N_("The form carried no link token. Open the link from the mail "
+                                  "again."))
     target = mail_actions.act(token)
-    return render_template("notify/action.html", title=DONE[target.action], target=target,
-                           message=f"Done, {target.moderator.name}."), 200, HEADERS
+    return render_template("notify/action.html", title=gettext(DONE[target.action]),
+                           target=target,
+                           message=gettext("Done, %(name)s.", name=target.moderator.name)
+                           ), 200, HEADERS

@@ -135,7 +135,8 @@ def checked_return_to(value: t.Any, origins: list[str], extra: t.Sequence[str] =
 def counts(site: str) -> t.Any:
     keys = request.args.getlist("article")
     if len(keys) > 200:
-        raise BadRequest("Ask for at most 200 articles at once.")
+        raise BadRequest(i18n.nt("Ask for at most %(num)s article at once.",
+                                 "Ask for at most %(num)s articles at once.", 200))
     return {"counts": threads.article_counts(site, [_article_key(k) for k in keys])}
 
 

@@ -12,7 +12,8 @@ from flask import g, request
 from flask_babel import gettext, ngettext
 
 from .. import bans, i18n, moderation, staff
-from ..validation import parse_ban, parse_edit
+from ..ban_inputs import parse_ban
+from ..validation import parse_edit
 
 # The field a refusal without a field name belongs to, and the labels fields are named by.
 FIRST_FIELD = {"pin": "pinned", "reply": "body", "ban": "days"}

@@ -185,7 +185,8 @@ def error_page_framers() -> list[str]:
 def page(site: str, article: str) -> t.Any:
     """The thread and the form rendered on the server: works with JavaScript off, in an iframe."""
     if len(article) > ARTICLE_KEY_MAX:
-        raise BadRequest(f"An article key is at most {ARTICLE_KEY_MAX} characters.")
+        raise BadRequest(i18n.nt("An article key is at most %(num)s character.",
+                                 "An article key is at most %(num)s characters.", ARTICLE_KEY_MAX))
     found = threads.page(site, article, parse_page_link(request.args, EMBED_PER_PAGE))
     data = threads.tree(found)
     shown = serialize.flatten(data["comments"])

@@ -7,7 +7,7 @@ import typing as t
 
 from flask import Blueprint, g, request
 
-from .. import context, moderation, serialize, sites, stats
+from .. import context, i18n, moderation, serialize, sites, stats
 from ..comments import comments_open
 from ..errors import BadRequest, Unauthorized
 from ..extensions import limiter
@@ -47,7 +47,7 @@ def queue() -> t.Any:
     try:
         limit = min(max(int(request.args.get("limit", 50)), 1), 200)
     except ValueError:
-        raise BadRequest("limit must be a whole number.") from None
+        raise BadRequest(i18n.N_("%(name)s must be a whole number.", name="limit")) from None
     flagged = request.args.get("flagged") == "1"
     status = request.args.get("status", "" if flagged else "pending")
     page = moderation.list_queue(

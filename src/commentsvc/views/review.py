@@ -50,12 +50,13 @@ from .. import (
     staff,
     stats,
 )
+from ..ban_inputs import BAN_DAYS_MAX
 from ..errors import Forbidden, InvalidTransition, Unauthorized, ValidationFailed, asks_json
 from ..extensions import limiter
 from ..models import Moderator
 from ..render import sanitize_html
 from ..site_inputs import parse_site_form
-from ..validation import BAN_DAYS_MAX, parse_selection, parse_status
+from ..validation import parse_selection, parse_status
 from . import card_tools
 
 bp = Blueprint("review", __name__, url_prefix="/moderate")
@@ -346,7 +347,8 @@ def card_tool(comment_id: int, tool: str) -> t.Any:
     except (ValidationFailed, InvalidTransition) as e:
         if asks_json():
             raise  # the page's script names the field itself
-        fields = e.fields or {card_tools.FIRST_FIELD[tool]: e.message}
+        message, fields = i18n.translate_answer(e.message, e.fields)  # as an error answer would
+        fields = fields or {card_tools.FIRST_FIELD[tool]: message}
         labels = card_tools.FIELD_LABELS
         shown = " · ".join(f"{gettext(labels.get(k, k))}: {v}" for k, v in fields.items())
         return _page(problem={"id": comment_id, "tool": tool, "values": request.form,

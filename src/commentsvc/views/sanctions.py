@@ -13,9 +13,10 @@ import typing as t
 from flask import Blueprint, g, request
 
 from .. import bans, serialize, staff
+from ..ban_inputs import parse_ban
 from ..extensions import limiter
 from ..models import Ban
-from ..validation import parse_ban, parse_edit, read_body
+from ..validation import parse_edit, read_body
 from .moderation import require_moderator
 
 bp = Blueprint("sanctions", __name__, url_prefix="/api/v1/moderation")

@@ -12,7 +12,7 @@ import typing as t
 
 from flask import Blueprint, render_template, request
 
-from .. import subscriptions
+from .. import i18n, subscriptions
 from ..errors import BadRequest
 from ..i18n import gettext as _
 from ..notify import links, reader_links
@@ -31,7 +31,7 @@ def _page(title: str, status: int = 200, **context: t.Any) -> t.Any:
 
 @bp.errorhandler(links.LinkError)
 def link_error(e: links.LinkError) -> t.Any:
-    return _page(_(e.title), e.status, message=e.message)
+    return _page(_(e.title), e.status, message=i18n.translate_answer(e.message, None)[0])
 
 
 @bp.get("/subscriptions/confirm/<token>")
@@ -79,7 +79,7 @@ def manage(token: str) -> t.Any:
 def manage_change(token: str) -> t.Any:
     choice = request.form.get("subscription", "")
     if choice != "all" and not (choice.isascii() and choice.isdigit() and len(choice) < 10):
-        raise BadRequest("Choose a subscription, or all of them.")
+        raise BadRequest(i18n.N_("Choose a subscription, or all of them."))
     listing = subscriptions.unsubscribe_from(token, None if choice == "all" else int(choice))
     return _page(_("Your subscriptions on %(site)s", site=listing.site_name), listing=listing,
                  action=request.path, message=_("Unsubscribed."))
