@@ -284,7 +284,7 @@ def test_refusals_raised_past_validation_are_translated_too(client, actions):
     orphan = client.post(url, json={**ok, "body": "Reply", "parent_id": 987654}, headers=german)
     assert orphan.status_code == 404
     assert (orphan.get_json()["message"]
-            == "Der Kommentar, auf den Sie antworten, existiert hier nicht.")
+            == "Der Kommentar, auf den du antwortest, existiert hier nicht.")
     off_site = {**ok, "body": "Hi", "article_url": "https://evil.example/a"}
     elsewhere = client.post(url, json=off_site, headers=german)
     assert elsewhere.status_code == 422
