@@ -408,6 +408,7 @@ def test_site_operators_are_told_about_unknown_sites_and_keys_in_their_language(
     unknown = client.get("/api/v1/sites/blgo/articles/a/comments", headers=german)
     assert unknown.status_code == 404 and unknown.json == {
         "error": "not_found", "message": "Es gibt keine Website 'blgo'."}
+    assert {"Accept", "Accept-Language"} <= set(unknown.vary)  # a cache keeps each language apart
     long_key = "k" * 513
     closing = client.patch(f"/api/v1/moderation/sites/demo/articles/{long_key}",
                            json={"comments_open": False},

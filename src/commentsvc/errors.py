@@ -266,6 +266,9 @@ class _Handlers:
             response = jsonify(body)
             response.status_code = e.status
         response.headers.update(e.headers)
+        # the words follow Accept-Language and the form (page or JSON) follows Accept: a cache
+        # in front (a CDN told to keep 404s) must not give one reader another's answer
+        response.vary.update(("Accept", "Accept-Language"))
         return response
 
     def api_error(self, e: ApiError) -> Response:
