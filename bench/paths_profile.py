@@ -1,7 +1,7 @@
 """Where a cache miss's CPU goes and how many round trips a write makes, in-process on PostgreSQL.
 
     python -m bench.paths_profile [--uri postgresql+psycopg://...] [--reads 200] [--writes 50]
-                                  [--profile]
+                                  [--rounds 1] [--profile]
 
 The app is built as production builds it (ENV=production, PostgreSQL, Redis for the limiter,
 the access log and multiprocess metrics on), with no page cache and no version map, so every
@@ -16,7 +16,9 @@ that `make bench-prod` seeds (run that first; the default URI is its database), 
   the first statement of a transaction, COMMIT and ROLLBACK when a transaction is open), listed
   by statement; and the CPU per write.
 
-`--profile` prints cProfile's top functions of the misses and the writes.
+`--reads 0` skips the reads (the database then needs only the site `bench`); `--rounds N` runs
+the writes N times and prints each round's CPU per write and their median. `--profile` prints
+cProfile's top functions of the misses and the writes.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import cProfile
 import os
 import pstats
 import re
+import statistics
 import tempfile
 import time
 import typing as t
@@ -127,7 +130,9 @@ def misses(app: Flask, reads: int, profile: bool) -> float:
     return (time.process_time() - c0) / reads * 1000
 
 
-def writes(app: Flask, count: int, trips: Trips, profile: bool) -> tuple[float, float]:
+def writes(app: Flask, count: int, trips: Trips, profile: bool,
+           first: int = 0) -> tuple[float, float]:
+    """(round trips, ms of CPU) per write of `count` writes; addresses and IPs from `first`."""
     client = app.test_client()
     run = f"{time.time_ns() % 10**9:x}"
 
@@ -136,17 +141,17 @@ def writes(app: Flask, count: int, trips: Trips, profile: bool) -> tuple[float, 
             "name": f"Profile {n}", "email": f"p{run}x{n}@bench.example",
             "body": f"A comment of the round-trip count {run} {n}: the harbour lights were on "
                     "again last night and I walked down to see the boats."},
-            headers={"X-Forwarded-For": f"10.99.{n // 250}.{n % 250}"})
+            headers={"X-Forwarded-For": f"10.{99 + n // 62500}.{n // 250 % 250}.{n % 250}"})
         assert r.status_code == 201, r.get_data(as_text=True)
 
     for n in range(5):
-        post(1000 + n)  # warm: statements prepared, filter loaded
+        post(10**6 + first + n)  # warm: statements prepared, filter loaded
     trips.seen.clear()
     prof = cProfile.Profile() if profile else None
     c0 = time.process_time()
     if prof:
         prof.enable()
-    for n in range(count):
+    for n in range(first, first + count):
         post(n)
     if prof:
         prof.disable()
@@ -159,21 +164,29 @@ def main() -> None:
     parser.add_argument("--uri", default=ps.database_uri())
     parser.add_argument("--reads", type=int, default=200)
     parser.add_argument("--writes", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--profile", action="store_true")
     opts = parser.parse_args()
     app = production_app(opts.uri)
     trips = Trips()
     with app.app_context():
         trips.attach(db.engine)
-    stages = miss_stages(app, opts.reads)
-    cpu = misses(app, opts.reads, opts.profile)
-    print(f"cache miss, whole request in-process (test client): {cpu:.2f} ms CPU")
-    for name, ms in stages.items():
-        print(f"  {name}: {ms:.2f} ms")
+    if opts.reads > 0:
+        stages = miss_stages(app, opts.reads)
+        cpu = misses(app, opts.reads, opts.profile)
+        print(f"cache miss, whole request in-process (test client): {cpu:.2f} ms CPU")
+        for name, ms in stages.items():
+            print(f"  {name}: {ms:.2f} ms")
     if opts.writes <= 0:
         return
-    per_write, write_cpu = writes(app, opts.writes, trips, opts.profile)
-    print(f"writes: {per_write:.1f} round trips per accepted comment, {write_cpu:.2f} ms CPU")
+    cpus = []
+    for r in range(opts.rounds):
+        per_write, write_cpu = writes(app, opts.writes, trips, opts.profile and r == 0,
+                                      first=r * opts.writes)
+        cpus.append(write_cpu)
+    print(f"writes: {per_write:.1f} round trips per accepted comment, "
+          f"{statistics.median(cpus):.2f} ms CPU (median of "
+          f"{' '.join(f'{c:.2f}' for c in cpus)})")
     for statement, n in trips.seen.most_common():
         print(f"  {n / opts.writes:4.1f}  {statement}")
 
