@@ -16,6 +16,11 @@ that `make bench-prod` seeds (run that first; the default URI is its database), 
   the first statement of a transaction, COMMIT and ROLLBACK when a transaction is open), listed
   by statement; and the CPU per write.
 
+`--stages` times each stage of a write alone (CPU, `time.process_time`, by wrapping the
+functions that do it; the wrappers cost ~1 µs each): the WSGI call as gunicorn makes it, the
+limiter, the body and validation, the keyed hashes, each statement, the spam checks, Markdown,
+the commit, and the rest of the view and of Flask.
+
 `--reads 0` skips the reads (the database then needs only the site `bench`); `--rounds N` runs
 the writes N times and prints each round's CPU per write and their median. `--profile` prints
 cProfile's top functions of the misses and the writes.
@@ -40,9 +45,11 @@ from flask import Flask
 from sqlalchemy import event
 
 from bench import prod_servers as ps
-from commentsvc import create_app, serialize, threads
+from commentsvc import comments, create_app, privacy, serialize, threads
 from commentsvc.extensions import db
 from commentsvc.paging import Paging
+from commentsvc.spam import store
+from commentsvc.views import api
 
 THREAD = "/api/v1/sites/bench/articles/%2Fbench%2Fthread%2F/comments"
 WRITES = "/api/v1/sites/bench/articles/%2Fbench%2Fprofile%2F/comments"
@@ -130,9 +137,10 @@ def misses(app: Flask, reads: int, profile: bool) -> float:
     return (time.process_time() - c0) / reads * 1000
 
 
-def writes(app: Flask, count: int, trips: Trips, profile: bool,
-           first: int = 0) -> tuple[float, float]:
-    """(round trips, ms of CPU) per write of `count` writes; addresses and IPs from `first`."""
+def writes(app: Flask, count: int, trips: Trips, profile: bool, first: int = 0,
+           warmed: t.Callable[[], None] | None = None) -> tuple[float, float]:
+    """(round trips, ms of CPU) per write of `count` writes; addresses and IPs from `first`;
+    `warmed` is called after the warm-up writes."""
     client = app.test_client()
     run = f"{time.time_ns() % 10**9:x}"
 
@@ -147,6 +155,8 @@ def writes(app: Flask, count: int, trips: Trips, profile: bool,
     for n in range(5):
         post(10**6 + first + n)  # warm: statements prepared, filter loaded
     trips.seen.clear()
+    if warmed:
+        warmed()
     prof = cProfile.Profile() if profile else None
     c0 = time.process_time()
     if prof:
@@ -159,6 +169,75 @@ def writes(app: Flask, count: int, trips: Trips, profile: bool,
     return trips.total() / count, (time.process_time() - c0) / count * 1000
 
 
+class Stages:
+    """CPU per stage of a write, each measured by wrapping the function that does it; a
+    stage's time excludes the stages timed inside it (so `submit` is what no inner stage
+    took, and `request` what Flask, WSGI and the hooks took)."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = collections.defaultdict(float)
+        self.inner: list[float] = []  # time of the timed stages inside each open stage
+
+    def reset(self) -> None:
+        self.spent.clear()
+
+    def wrap(self, name: str, fn: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        def timed(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            self.inner.append(0.0)
+            t0 = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                elapsed = time.process_time() - t0
+                self.spent[name] += elapsed - self.inner.pop()
+                if self.inner:
+                    self.inner[-1] += elapsed
+        return timed
+
+    def patch(self, owner: t.Any, attr: str, name: str) -> None:
+        if hasattr(owner, attr):  # older code (a "before" checkout) may not have it
+            setattr(owner, attr, self.wrap(name, getattr(owner, attr)))
+
+    def install(self, app: Flask) -> None:
+        """Wrap the stages; the names nest (see `table`)."""
+        app.wsgi_app = self.wrap("request", app.wsgi_app)  # type: ignore[method-assign]
+        for owner, attr, name in [
+            (api, "read_body", "body"), (api, "validate_submission", "validation"),
+            (comments, "_site_and_article", "site + article + locks"),
+            (comments, "checks", "checks (flood, repeat, ban, model)"),
+            (comments, "_checks", "checks (flood, repeat, ban, model)"),  # before 2026-12-03:
+            (comments.bans, "matching", "ban"),  # ... the ban, the filter's version and the
+            (store, "current", "learned filter's version"),  # three writes alone
+            (comments, "bump_article", "UPDATE article"), (db.session, "flush", "INSERT comment"),
+            (comments, "insert_comment", "insert (comment, event, counters)"),
+            (comments, "score_submission", "spam checks"),
+            (comments, "render_body", "Markdown"),
+            (comments, "submit", "submit"), (api.serialize, "submitted", "answer"),
+            (db.session, "commit", "commit"),
+        ]:
+            self.patch(owner, attr, name)
+        for attr in ("email_hash", "ip_hash", "email_hashes", "ip_hashes", "avatar_key",
+                     "encrypt", "token_hash"):
+            self.patch(privacy.Keys, attr, "keyed hashes + Fernet")
+        limiter = app.extensions["limiter"]
+        self.patch(type(limiter), "_check_request_limit", "limiter")  # the view's decorator
+        hooks: list[dict[t.Any, list[t.Any]]] = [app.before_request_funcs,  # type: ignore[list-item]
+                                                 app.after_request_funcs]
+        for funcs in hooks:
+            for key, listed in funcs.items():
+                funcs[key] = [self.wrap("limiter", f) if "imit" in repr(f) else f
+                              for f in listed]
+
+    def table(self, count: int) -> list[tuple[str, float]]:
+        """µs per write by stage, and the whole request."""
+        names = {"submit": "submit: the rest (decisions, objects, SQLAlchemy session)",
+                 "request": "Flask, WSGI and the hooks (the rest of the request)"}
+        rows = [(names.get(k, k), v / count * 1e6) for k, v in self.spent.items()]
+        rows.sort(key=lambda r: -r[1])
+        return [*rows, ("whole request (gunicorn calls this)",
+                        sum(self.spent.values()) / count * 1e6)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--uri", default=ps.database_uri())
@@ -166,6 +245,7 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--stages", action="store_true")
     opts = parser.parse_args()
     app = production_app(opts.uri)
     trips = Trips()
@@ -189,6 +269,14 @@ def main() -> None:
           f"{' '.join(f'{c:.2f}' for c in cpus)})")
     for statement, n in trips.seen.most_common():
         print(f"  {n / opts.writes:4.1f}  {statement}")
+    if opts.stages:
+        timer = Stages()
+        timer.install(app)
+        writes(app, opts.writes, trips, False, first=opts.rounds * opts.writes,
+               warmed=timer.reset)
+        print("write stages, µs of CPU per write:")
+        for name, us in timer.table(opts.writes):
+            print(f"  {us:7.0f}  {name}")
 
 
 if __name__ == "__main__":
