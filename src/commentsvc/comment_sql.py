@@ -102,7 +102,9 @@ def checks(site_id: int, article_id: int, poster: Poster, body_fingerprint: str,
     """
     seconds = int(current_app.config["FLOOD_SECONDS"])
     since = now - dt.timedelta(seconds=seconds if seconds > 0 else -86400)  # none: none passes
-    row = db.session.execute(_checks_statement(), {
+    # On the session's connection: a Core statement needs none of the ORM's execution layer
+    # (autoflush, ORM events), which costs ~0.1 ms a statement here.
+    row = db.session.connection().execute(_checks_statement(), {
         "emails": poster.email_hashes, "ips": poster.ip_hashes, "since": since,
         "article_id": article_id, "fingerprint": body_fingerprint,
         **bans.mode_params(site_id, poster.email_hashes, poster.email, poster.ip, now),
@@ -201,6 +203,9 @@ def insert_comment(values: dict[str, t.Any], reason: str | None) -> int:
     caller commits (a worker then reads its own write at once: see `_noting`).
 
     :raises sqlalchemy.exc.IntegrityError: the same address's text is already stored here.
+
+    PostgreSQL: run on the session's connection (a Core statement); what the session holds
+    unflushed (an article's first title) is flushed when it commits.
     """
     approved = values["status"] == "approved"
     article_id = values["article_id"]
@@ -208,7 +213,8 @@ def insert_comment(values: dict[str, t.Any], reason: str | None) -> int:
     params = {_p(name): value for name, value in values.items()}
     params[_p("reason")] = reason
     if session.get_bind().dialect.name == "postgresql":
-        comment_id = int(session.execute(_insert_all(approved), params).scalar_one())
+        comment_id = int(session.connection().execute(_insert_all(approved), params)
+                         .scalar_one())
     else:  # SQLite has no data-modifying CTEs: the same three statements one by one
         done: t.Any = session.execute(_comment_alone(), params)
         comment_id = int(done.inserted_primary_key[0])
