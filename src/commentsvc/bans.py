@@ -4,7 +4,8 @@ Owns the bans table's SQL.
     ban = create(moderator, "demo", BanRequest("email", comment_id=43, mode="shadow", days=30))
     active(moderator, "demo")              # the site's bans in force (listed masked)
     remove(moderator, ban.id)
-    mode_column(), mode_params(site.id, email_hashes, "ana@example.org", "203.0.113.7", now)
+    mode_column(postgresql)                # a scalar subquery, with these parameters:
+    mode_params(site.id, email_hashes, "ana@example.org", "203.0.113.7", now)
         # the mode ("reject" before "shadow") of the ban a submission falls under, or None: a
         # scalar subquery that the submission's checks statement reads with its own
     same_author_ids(comment)               # every comment on the site with that address
@@ -24,7 +25,7 @@ from sqlalchemy import and_, bindparam, or_, select
 
 from . import sites
 from .errors import Forbidden, NotFound, ValidationFailed
-from .extensions import db
+from .extensions import db, one_of
 from .models import ID_MAX, Article, Ban, Comment, Moderator, Site, UTCDateTime, utcnow
 from .privacy import ip_prefix, keys, mask_email
 from .validation import BanRequest as BanRequest
@@ -125,15 +126,14 @@ def remove(moderator: Moderator, ban_id: int) -> None:
 
 
 @functools.cache
-def mode_column() -> t.Any:
+def mode_column(postgresql: bool) -> t.Any:
     """The mode of the ban in force that a submission falls under (a reject before a shadow
     ban), or NULL: a scalar subquery, built once, with the parameters of `mode_params`."""
-    value = Ban.value
     return (select(Ban.mode).where(
         Ban.site_id == bindparam("ban_site_id"),
-        or_(and_(Ban.kind == "email", value.in_(bindparam("ban_emails", expanding=True))),
-            and_(Ban.kind == "domain", value.in_(bindparam("ban_domains", expanding=True))),
-            and_(Ban.kind == "ip", value == bindparam("ban_prefix"))),
+        or_(and_(Ban.kind == "email", one_of(Ban.value, "ban_emails", postgresql)),
+            and_(Ban.kind == "domain", one_of(Ban.value, "ban_domains", postgresql)),
+            and_(Ban.kind == "ip", Ban.value == bindparam("ban_prefix"))),
         or_(Ban.expires_at.is_(None), Ban.expires_at > bindparam("ban_now", type_=UTCDateTime)),
     ).order_by(Ban.mode != "reject").limit(1).scalar_subquery())
 
