@@ -221,12 +221,21 @@ class Stages:
             self.patch(privacy.Keys, attr, "keyed hashes + Fernet")
         limiter = app.extensions["limiter"]
         self.patch(type(limiter), "_check_request_limit", "limiter")  # the view's decorator
-        hooks: list[dict[t.Any, list[t.Any]]] = [app.before_request_funcs,  # type: ignore[list-item]
-                                                 app.after_request_funcs]
+        hooks: list[dict[t.Any, list[t.Any]]] = [  # type: ignore[list-item]
+            app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs]
         for funcs in hooks:
             for key, listed in funcs.items():
-                funcs[key] = [self.wrap("limiter", f) if "imit" in repr(f) else f
-                              for f in listed]
+                funcs[key] = [self.wrap(self.hook_name(f), f) for f in listed]
+        app.teardown_appcontext_funcs = [self.wrap(self.hook_name(f), f)
+                                         for f in app.teardown_appcontext_funcs]
+        self.patch(app, "make_response", "Flask: the response from the view's value (JSON)")
+        self.patch(app, "do_teardown_appcontext", "Flask: app context teardown")
+
+    @staticmethod
+    def hook_name(fn: t.Any) -> str:
+        if "imit" in repr(fn):
+            return "limiter"
+        return f"hook: {getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
 
     def table(self, count: int) -> list[tuple[str, float]]:
         """µs per write by stage, and the whole request."""
