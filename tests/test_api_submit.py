@@ -88,12 +88,14 @@ def test_json_submission_is_201_when_the_site_publishes_at_once(actions):
 
 def test_a_submission_stores_its_audit_event_and_counts_only_a_published_comment(actions):
     actions.site("demo", moderation="none")
-    published = actions.post(body="Lovely *harbour*", email="ana@example.org").json
+    published = actions.post(body="Lovely *harbour*", email="ana@example.org",
+                             article_title="The harbour").json  # the article's first write
     held = actions.post(body="Lovely *harbour*", email="bo@example.org").json  # a copy: held
     assert (published["status"], held["status"]) == ("approved", "pending")
     with actions.app.app_context():
         article = db.session.scalars(select(Article)).one()
         assert (article.approved_count, article.version) == (1, 2)  # the held one: no change
+        assert article.title == "The harbour"  # flushed with the commit, beside the counters
         assert actions.thread().json["count"] == 1
         events = db.session.execute(select(
             ModerationEvent.comment_id, ModerationEvent.actor, ModerationEvent.action,
