@@ -11,10 +11,10 @@ from html.parser import HTMLParser
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from commentsvc.extensions import db
-from commentsvc.models import Article
+from commentsvc.models import Article, Comment, ModerationEvent
 
 URL = "/api/v1/sites/demo/articles/hello-world/comments"
 ORIGIN = "https://blog.example"
@@ -84,6 +84,30 @@ def test_json_submission_is_201_when_the_site_publishes_at_once(actions):
     assert response.status_code == 201
     assert response.json["status"] == "approved"
     assert actions.thread().json["count"] == 1
+
+
+def test_a_submission_stores_its_audit_event_and_counts_only_a_published_comment(actions):
+    actions.site("demo", moderation="none")
+    published = actions.post(body="Lovely *harbour*", email="ana@example.org",
+                             article_title="The harbour").json  # the article's first write
+    held = actions.post(body="Lovely *harbour*", email="bo@example.org").json  # a copy: held
+    assert (published["status"], held["status"]) == ("approved", "pending")
+    with actions.app.app_context():
+        article = db.session.scalars(select(Article)).one()
+        assert (article.approved_count, article.version) == (1, 2)  # the held one: no change
+        assert article.title == "The harbour"  # flushed with the commit, beside the counters
+        assert actions.thread().json["count"] == 1
+        events = db.session.execute(select(
+            ModerationEvent.comment_id, ModerationEvent.actor, ModerationEvent.action,
+            ModerationEvent.to_status, ModerationEvent.reason).order_by(ModerationEvent.id)).all()
+        assert [tuple(e) for e in events] == [
+            (published["id"], "author", "submit", "approved", "no form token"),
+            (held["id"], "author", "submit", "pending",
+             "no form token, repeats the text of another comment here")]
+        stored = db.session.get(Comment, published["id"])
+        assert stored is not None and stored.body_html == published["comment"]["body_html"]
+        assert stored.staff is False and stored.spam_reasons == ["no form token"]
+        assert stored.created_at.isoformat().startswith(published["comment"]["created_at"][:19])
 
 
 def test_form_post_redirects_303_to_return_to_pending(blog):

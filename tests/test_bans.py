@@ -154,3 +154,22 @@ def test_bulk_author_of_respects_scope(actions, client, mod):
     answer = client.post("/api/v1/moderation/comments/bulk",
                          json={"author_of": 999999, "status": "rejected"}, headers=auth(mod))
     assert answer.status_code == 403  # a site-scoped moderator: missing looks like elsewhere
+
+
+def test_a_ban_made_through_another_worker_applies_to_the_next_comment(
+        actions, app_factory, mod, troll):
+    other = app_factory().test_client()  # another worker process on the same database
+    made = ban(other, mod, kind="domain", value="spam.example")
+    assert made.status_code == 201
+    assert post(actions, email="new@spam.example", remote="192.0.2.8").status_code == 403
+    assert other.delete(f"/api/v1/moderation/bans/{made.json['id']}",
+                        headers=auth(mod)).status_code == 204
+    assert post(actions, email="new@spam.example", remote="192.0.2.8").status_code == 202
+
+
+def test_a_reject_ban_wins_over_a_shadow_ban(actions, client, mod, troll):
+    assert ban(client, mod, kind="email", comment_id=troll, mode="shadow").status_code == 201
+    assert post(actions, body="shadowed").status_code == 202  # answered as held
+    assert ban(client, mod, kind="ip", comment_id=troll).status_code == 201  # reject
+    refused = post(actions, body="and rejected")
+    assert refused.status_code == 403 and refused.json["error"] == "banned"

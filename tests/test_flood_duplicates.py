@@ -5,12 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import typing as t
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select, update
 
+from commentsvc import comments
+from commentsvc.bodies import Body
+from commentsvc.errors import TooFast
 from commentsvc.extensions import db
 from commentsvc.models import Comment
+from commentsvc.validation import validate_submission
 
 from .conftest import Actions
 
@@ -111,3 +116,16 @@ def test_two_identical_concurrent_posts_store_exactly_one(app, actions):
     assert sorted(statuses) == [202] * n
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Comment)) == 1
+
+
+def test_a_client_without_an_address_is_still_held_to_the_flood_interval(flood):
+    """No client IP (a Unix socket without a proxy header): the checks match the address alone
+    (an empty list of IP hashes: `= ANY('{}')` on PostgreSQL, an empty `IN` on SQLite)."""
+    with flood.app.test_request_context():
+        sub = validate_submission(Body({"name": "Ana", "email": "ana@example.org", "body": "one"},
+                                       is_form=False))
+        comment, _ = comments.submit("demo", "hello-world", sub, comments.Client(None, None))
+        assert comment.status == "pending" and comment.ip_hash is None
+        again = replace(sub, body="two")
+        with pytest.raises(TooFast):
+            comments.submit("demo", "hello-world", again, comments.Client(None, None))

@@ -247,3 +247,13 @@ def test_a_moderators_decision_ends_up_in_the_next_model(app_factory, tmp_path):
         assert model is not None and db.session.scalar(select(func.max(SpamModel.id))) == 2
         after = judge(model, store.hasher(), body).log_odds
     assert (after - before) * (1 if decided == "spam" else -1) > 0.1, (decided, before, after)
+
+
+def test_a_version_trained_through_another_worker_judges_the_next_comment(
+        actions, app_factory, tmp_path):
+    actions.site("demo", moderation="none")
+    text = "Subscribe to my channel, free gift cards! http://gifts.example/x"
+    assert actions.post(body=text, email="a@example.org").json["status"] == "approved"
+    train(app_factory().test_cli_runner(), tmp_path)  # another process stores a version
+    answer = actions.post(article="another", body=text, email="b@example.org")
+    assert answer.status_code == 202 and answer.json["status"] == "pending"

@@ -4,7 +4,10 @@ Owns the bans table's SQL.
     ban = create(moderator, "demo", BanRequest("email", comment_id=43, mode="shadow", days=30))
     active(moderator, "demo")              # the site's bans in force (listed masked)
     remove(moderator, ban.id)
-    matching(site, "ana@example.org", "203.0.113.7")   # the ban a submission falls under, or None
+    mode_column(postgresql)                # a scalar subquery, with these parameters:
+    mode_params(site.id, email_hashes, "ana@example.org", "203.0.113.7", now)
+        # the mode ("reject" before "shadow") of the ban a submission falls under, or None: a
+        # scalar subquery that the submission's checks statement reads with its own
     same_author_ids(comment)               # every comment on the site with that address
 
 No address is stored or shown: an email ban keeps the keyed hash, a domain ban the keyed hash
@@ -14,16 +17,18 @@ of "@domain", an IP ban the stored /24 (/48) prefix; listings show masked values
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+import typing as t
 
-from sqlalchemy import or_, select, tuple_
+from sqlalchemy import and_, bindparam, or_, select
 
 from . import sites
 from .ban_inputs import BanRequest as BanRequest
 from .errors import Forbidden, NotFound, ValidationFailed
-from .extensions import db
+from .extensions import db, one_of
 from .i18n import N_
-from .models import ID_MAX, Article, Ban, Comment, Moderator, Site, utcnow
+from .models import ID_MAX, Article, Ban, Comment, Moderator, Site, UTCDateTime, utcnow
 from .privacy import ip_prefix, keys, mask_email
 
 LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
@@ -121,20 +126,26 @@ def remove(moderator: Moderator, ban_id: int) -> None:
     db.session.commit()
 
 
-def matching(site: Site, email: str, ip: str | None) -> Ban | None:
-    """The ban in force that a submission falls under (reject before shadow), or None."""
-    k = keys()
-    candidates = [("email", h) for h in k.email_hashes(email)]
-    candidates += [("domain", h) for h in _domain_hashes(email.rpartition("@")[2])]
-    prefix = ip_prefix(ip)
-    if prefix:
-        candidates.append(("ip", prefix))
-    found = list(db.session.scalars(
-        select(Ban).where(Ban.site_id == site.id, tuple_(Ban.kind, Ban.value).in_(candidates),
-                          _in_force())  # type: ignore[arg-type]
-    ))
-    found.sort(key=lambda b: b.mode != "reject")
-    return found[0] if found else None
+@functools.cache
+def mode_column(postgresql: bool) -> t.Any:
+    """The mode of the ban in force that a submission falls under (a reject before a shadow
+    ban), or NULL: a scalar subquery, built once, with the parameters of `mode_params`."""
+    return (select(Ban.mode).where(
+        Ban.site_id == bindparam("ban_site_id"),
+        or_(and_(Ban.kind == "email", one_of(Ban.value, "ban_emails", postgresql)),
+            and_(Ban.kind == "domain", one_of(Ban.value, "ban_domains", postgresql)),
+            and_(Ban.kind == "ip", Ban.value == bindparam("ban_prefix"))),
+        or_(Ban.expires_at.is_(None), Ban.expires_at > bindparam("ban_now", type_=UTCDateTime)),
+    ).order_by(Ban.mode != "reject").limit(1).scalar_subquery())
+
+
+def mode_params(site_id: int, email_hashes: list[str], email: str, ip: str | None,
+                now: dt.datetime) -> dict[str, t.Any]:
+    """`mode_column`'s parameters: the address's hashes under every key (`email_hashes`), its
+    domain's, and the IP's prefix."""
+    return {"ban_site_id": site_id, "ban_emails": email_hashes,
+            "ban_domains": _domain_hashes(email.rpartition("@")[2]),
+            "ban_prefix": ip_prefix(ip), "ban_now": now}
 
 
 def same_author_ids(comment: Comment) -> list[int]:

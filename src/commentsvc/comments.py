@@ -1,11 +1,12 @@
-"""The write path of comments; owns the SQL that writes sites' articles and comments.
+"""The write path of comments: a submission's locks, decisions and answer.
 
     comment, edit_token = submit(site_key, article_key, submission, client)
 
-Reading threads lives in `threads`.
+Reading threads lives in `threads`; the statements a submission runs once the poster's locks
+are held (its checks, the insert) and `bump_article` live in `comment_sql`.
 
-Every change that alters what the public sees goes through `bump_article`, which keeps
-`approved_count` exact and moves `version` on in the same transaction.
+Every change that alters what the public sees goes through `bump_article` (re-exported here),
+which keeps `approved_count` exact and moves `version` on in the same transaction.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import BigInteger, Integer, bindparam, exists, func, or_, select, update
+from sqlalchemy import BigInteger, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.util import identity_key
 
-from . import bans, i18n, notify, sites, subscriptions, versions
-from .cache import caches
+from . import bans, i18n, notify, sites, subscriptions
+from .comment_sql import Poster, checks, insert_comment
+from .comment_sql import bump_article as bump_article
 from .errors import CommentsClosed, Duplicate, NotFound, TooFast, ValidationFailed
 from .extensions import db
 from .models import (
@@ -32,9 +33,7 @@ from .models import (
     Article,
     Comment,
     Decoy,
-    ModerationEvent,
     Site,
-    UTCDateTime,
     comments_open,
     quiet_action,
     utcnow,
@@ -81,35 +80,15 @@ def fingerprint(body: str) -> str:
     return hashlib.sha256(" ".join(body.casefold().split()).encode()).hexdigest()
 
 
-@functools.cache
-def _bump_statement() -> t.Any:  # built once; bump_article expires the loaded article's columns
-    return (
-        update(Article)
-        .where(Article.id == bindparam("article_id"))
-        .values(version=Article.version + 1,
-                approved_count=Article.approved_count + bindparam("delta", type_=Integer))
-        .execution_options(synchronize_session=False, **{versions.NOTED: True})
-    )
-
-
-def bump_article(article_id: int, approved_delta: int = 0) -> None:
-    """Move the article's version on (public view changed) and adjust its approved count."""
-    caches().heads.clear()  # this worker reads its own writes at once
-    session = db.session()
-    versions.note_article(session, article_id)  # ... and its version map once committed
-    session.execute(_bump_statement(), {"article_id": article_id, "delta": approved_delta})
-    loaded = session.identity_map.get(identity_key(Article, article_id))
-    if loaded is not None:  # read again on next use, never the value from before the UPDATE
-        session.expire(loaded, ["version", "approved_count"])
-
-
-def mark_approved(comment: Comment, site: Site, held: bool) -> None:
+def mark_approved(comment: Comment, site: Site, held: bool, counted: bool = False) -> None:
     """A comment became public: count it, move the version on, and queue reader notifications.
 
     The one place both ways to publication pass (approved at submission, or by a moderator,
     `held`); the outbox row joins the caller's transaction, which the caller commits.
+    `counted`: the statement that stored it counted it already (`comment_sql.insert_comment`).
     """
-    bump_article(comment.article_id, +1)
+    if not counted:
+        bump_article(comment.article_id, +1)
     reader.queue_approved(comment, site, held)
 
 
@@ -156,54 +135,6 @@ def _lock_id(value: str) -> int:
     """A signed 64-bit advisory lock id for a poster's hash."""
     digest = hashlib.sha256(b"commentsvc flood " + value.encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
-
-
-@functools.cache
-def _checks_statement() -> t.Any:
-    """The flood and repeat checks in one statement, built once (see `_checks`)."""
-    emails: t.Any = bindparam("emails", expanding=True)
-    ips: t.Any = bindparam("ips", expanding=True)
-    since = bindparam("since", type_=UTCDateTime)
-    text_c = (Comment.article_id == bindparam("article_id"),
-              Comment.body_fingerprint == bindparam("fingerprint"))
-    text_d = (Decoy.article_id == bindparam("article_id"),
-              Decoy.body_fingerprint == bindparam("fingerprint"), Decoy.withdrawn.is_(False),
-              Decoy.email_hash.in_(emails))
-    return select(
-        select(func.max(Comment.created_at)).where(
-            or_(Comment.email_hash.in_(emails), Comment.ip_hash.in_(ips)),
-            Comment.created_at > since).scalar_subquery(),
-        select(func.max(Decoy.created_at)).where(
-            or_(Decoy.email_hash.in_(emails), Decoy.ip_hash.in_(ips)),
-            Decoy.created_at > since).scalar_subquery(),
-        exists().where(*text_c, Comment.email_hash.in_(emails), Comment.ip_hash.in_(ips)),
-        exists().where(*text_d, Decoy.ip_hash.in_(ips)),
-        exists().where(*text_c, Comment.email_hash.in_(emails)),
-        exists().where(*text_d),
-        exists().where(*text_c),
-    )
-
-
-def _checks(article_id: int, email_hashes: list[str], ip_hashes: list[str],
-            body_fingerprint: str, now: dt.datetime) -> tuple[dt.datetime | None, str | None]:
-    """One round trip: the poster's latest submission within FLOOD_SECONDS (a comment or decoy
-    by this address or IP under any current or fallback key; None: none, or no limit), and
-    whether this text was sent here before: "duplicate" (same address, same client: a double
-    submit), "decoy" (same address, another client: answered as held, stored never, so the rule
-    is no oracle of who wrote what), "copy" (another address's text: held for a moderator, so a
-    right and a wrong guess look alike), or None."""
-    seconds = int(current_app.config["FLOOD_SECONDS"])
-    since = now - dt.timedelta(seconds=seconds if seconds > 0 else -86400)  # none: none passes
-    row = db.session.execute(_checks_statement(), {
-        "emails": email_hashes, "ips": ip_hashes, "since": since, "article_id": article_id,
-        "fingerprint": body_fingerprint}).one()
-    last_comment, last_decoy, same_client_c, same_client_d, mine_c, mine_d, any_text = row
-    last = max((x for x in (last_comment, last_decoy) if x is not None), default=None)
-    if same_client_c or same_client_d:
-        return last, "duplicate"
-    if mine_c or mine_d:
-        return last, "decoy"
-    return last, "copy" if any_text else None
 
 
 def _flood_wait(last: dt.datetime | None, now: dt.datetime) -> None:
@@ -279,7 +210,8 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
     :raises CommentsClosed: the article no longer takes comments.
     :raises TooFast: the same address or IP posted within FLOOD_SECONDS.
     :raises Duplicate: the same person already sent the same text here from this client (from
-        another client the answer is a held comment's and nothing is stored; see `_repeat`).
+        another client the answer is a held comment's and nothing is stored; see `_decoy`).
+    :raises bans.Banned: a ban in force rejects the address, its domain or the IP's network.
     """
     k: Keys = keys()
     email_hash = k.email_hash(sub.email)
@@ -295,28 +227,28 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
         if parent is None or parent.article_id != article.id or parent.status != "approved":
             raise NotFound(i18n.N_("The comment you reply to does not exist here."))
     _remember_context(site, article, sub)
-    email_hashes = k.email_hashes(sub.email)
-    prefix = ip_prefix(client.ip)
-    ban = bans.matching(site, sub.email, client.ip)  # before the spam pipeline
-    if ban is not None and ban.mode == "reject":
-        raise bans.Banned()
-    ip_hashes = k.ip_hashes(client.ip) if client.ip else []
+    poster = Poster(sub.email, client.ip, k.email_hashes(sub.email),
+                    k.ip_hashes(client.ip) if client.ip else [])
     _sqlite_writer_lock(site)
     body_fingerprint = fingerprint(sub.body)
-    last, repeat = _checks(article.id, email_hashes, ip_hashes, body_fingerprint, now)
-    _flood_wait(last, now)
-    if repeat == "duplicate":
+    seen = checks(site.id, article.id, poster, body_fingerprint, now)
+    if seen.ban == "reject":  # before anything else is told
+        raise bans.Banned()
+    _flood_wait(seen.last, now)
+    if seen.repeat == "duplicate":
         raise Duplicate()
-    if repeat == "decoy":
+    if seen.repeat == "decoy":
         return _decoy(article, sub, (email_hash, ip_hash, body_fingerprint), now)
+    prefix = ip_prefix(client.ip)
     ctx = Context(site=site, email_hash=email_hash, ip_prefix=prefix, ip_hash=ip_hash,
-                  user_agent=client.user_agent, extra={"ip": client.ip, "article": article_key,
-                                                       "email_hashes": email_hashes})
-    verdict = (Verdict(score=1.0, reasons=["ban"], spam=True, hold=True) if ban is not None
-               else score_submission(sub, ctx))
-    status = decide_status(site, verdict, email_hashes, sub.name)
+                  user_agent=client.user_agent,
+                  extra={"ip": client.ip, "article": article_key,
+                         "email_hashes": poster.email_hashes, "model_head": seen.model_head})
+    verdict = (Verdict(score=1.0, reasons=["ban"], spam=True, hold=True) if seen.ban
+               else score_submission(sub, ctx))  # a shadow ban: no spam check runs
+    status = decide_status(site, verdict, poster.email_hashes, sub.name)
     reasons = list(verdict.reasons)
-    if repeat == "copy":
+    if seen.repeat == "copy":
         reasons.append("repeats the text of another comment here")
         if status == "approved":
             status = "pending"  # another address's exact words: a moderator looks first
@@ -324,54 +256,29 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
         status = "pending"  # nobody moderates now: every comment waits (issue 17)
         reasons.append("quiet hours")
     edit_token = secrets.token_urlsafe(32)
-    comment = Comment(
-        article_id=article.id,
-        parent_id=sub.parent_id,
-        status=status,
-        author_name=sub.name,
-        author_url=sub.url,
-        email_hash=email_hash,
-        email_cipher=k.encrypt(sub.email),
-        avatar_key=k.avatar_key(sub.email, site.key),
-        ip_prefix=prefix,
-        ip_hash=ip_hash,
-        user_agent=(client.user_agent or "")[:200] or None,
-        body=sub.body,
-        body_html=render_body(sub.body),
-        body_fingerprint=body_fingerprint,
-        spam_score=verdict.score,
-        spam_reasons=reasons,
-        edit_token_hash=k.token_hash(edit_token),
-        created_at=now,
-    )
-    db.session.add(comment)
+    values = {
+        "article_id": article.id, "parent_id": sub.parent_id, "status": status,
+        "author_name": sub.name, "author_url": sub.url, "email_hash": email_hash,
+        "email_cipher": k.encrypt(sub.email), "avatar_key": k.avatar_key(sub.email, site.key),
+        "ip_prefix": prefix, "ip_hash": ip_hash,
+        "user_agent": (client.user_agent or "")[:200] or None, "body": sub.body,
+        "body_html": render_body(sub.body), "body_fingerprint": body_fingerprint,
+        "spam_score": verdict.score, "spam_reasons": reasons,
+        "edit_token_hash": k.token_hash(edit_token), "created_at": now, "staff": False,
+    }
     try:
-        db.session.flush()
+        comment_id = insert_comment(values, ", ".join(reasons) or None)
     except IntegrityError:
         db.session.rollback()
         raise Duplicate() from None
-    db.session.add(
-        ModerationEvent(comment_id=comment.id, actor="author", action="submit",
-                        to_status=status, reason=", ".join(reasons) or None)
-    )
+    comment = Comment(id=comment_id, **values)  # the answer's; never added to the session
     if status == "approved":
-        mark_approved(comment, site, held=False)
+        mark_approved(comment, site, held=False, counted=True)
     if sub.notify:
         subscriptions.subscribe(site, article, comment, sub.email, sub.notify, client.lang, now)
     notify.queue_held(comment, site)
-    _commit_keeping(comment)
+    db.session.commit()
     return comment, edit_token
-
-
-def _commit_keeping(comment: Comment) -> None:
-    """Commit without expiring: the answer is built from what was just written, so reading it
-    back would cost a second transaction (BEGIN, SELECT, ROLLBACK) for nothing."""
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
 
 
 def article_for(site: Site, key: str) -> Article:

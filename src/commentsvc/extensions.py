@@ -1,5 +1,5 @@
 """Flask extensions as unbound instances: db, migrate, limiter; `reading()`, the connection of one
-read. Imports nothing from the package."""
+read; `one_of()`, a column matching a list parameter. Imports nothing from the package."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Connection, MetaData
+from sqlalchemy import ARRAY, Connection, MetaData, any_, bindparam
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -26,6 +26,15 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def one_of(column: t.Any, name: str, postgresql: bool) -> t.Any:
+    """`column` equals one of the list parameter `name`: `= ANY(:name)` with one array on
+    PostgreSQL (one SQL text whatever the length, rendered once), an expanding `IN` elsewhere
+    (rendered again at every execution with one placeholder per item)."""
+    if postgresql:
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def rate_limit_key() -> str:

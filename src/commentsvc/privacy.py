@@ -23,6 +23,7 @@ which is how SECRET_KEY is rotated.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -44,8 +45,10 @@ PURPOSE_IP_HASH = b"commentsvc ip hash v1"
 PURPOSE_TOKEN = b"commentsvc token hash v1"
 
 
+@functools.lru_cache(maxsize=256)  # a write derives ~9 keys: HKDF each time cost ~0.1 ms
 def derive_key(secret: str | bytes, purpose: bytes, length: int = 32) -> bytes:
-    """Derive a key for one purpose from the application secret."""
+    """Derive a key for one purpose from the application secret (remembered per process: the
+    same inputs always give the same key, and the secret itself is in memory anyway)."""
     material = secret.encode() if isinstance(secret, str) else secret
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=purpose).derive(material)
 
@@ -92,12 +95,7 @@ class Keys:
         return hashlib.sha256(token.encode()).hexdigest()
 
     def _fernet(self) -> MultiFernet:
-        return MultiFernet(
-            [
-                Fernet(base64.urlsafe_b64encode(derive_key(s, PURPOSE_EMAIL_CIPHER)))
-                for s in self.secrets
-            ]
-        )
+        return _fernet(self.secrets)
 
     def encrypt(self, email: str) -> str:
         return self._fernet().encrypt(email.encode()).decode()
@@ -108,6 +106,14 @@ class Keys:
             return self._fernet().decrypt(token.encode()).decode()
         except InvalidToken:
             return None
+
+
+@functools.lru_cache(maxsize=8)
+def _fernet(secrets: tuple[str, ...]) -> MultiFernet:
+    """The cipher of a key list (built once per process: Fernet keeps no state between uses)."""
+    return MultiFernet(
+        [Fernet(base64.urlsafe_b64encode(derive_key(s, PURPOSE_EMAIL_CIPHER))) for s in secrets]
+    )
 
 
 def keys() -> Keys:

@@ -43,7 +43,9 @@ class Context:
     ip_prefix: str | None
     ip_hash: str | None
     user_agent: str | None
-    # "ip", "article", "email_hashes"; "edit": an author's edit (no form token to check)
+    # "ip", "article", "email_hashes"; "edit": an author's edit (no form token to check);
+    # "model_head": the learned filter's version, already read in this transaction (store.Head
+    # or None: no model), so the filter need not ask the database again
     extra: dict[str, t.Any] = field(default_factory=dict)
 
 
@@ -134,7 +136,7 @@ def check_blocklists(sub: Submission, ctx: Context) -> Finding | None:
 def check_learned(sub: Submission, ctx: Context) -> Finding | None:
     """The learned filter (logistic regression): spam past the ham-blocked budget, held in the
     band the site's spam_hold_budget allows; silent until a model has been trained."""
-    model = store.current()
+    model = store.current(ctx.extra.get("model_head", store.ASK))
     if model is None:
         return None
     config = current_app.config

@@ -3,6 +3,8 @@
     train_from_rows(rows, origin="file:youtube.csv")   # keep the rows, train, store a version
     retrain_if_due()                                   # the worker: decisions in batches
     current()                                          # the model to score with, or None
+    current(head)                   # the same, its version read by `head_columns()` in a
+                                    # statement that runs anyway (a submission's checks)
 
 A version is one SpamModel row written in one transaction, so every worker switches from one
 version to the next at once; the newest row made under the current key is the one used. The
@@ -15,13 +17,14 @@ filter's own verdicts at submission are never learned.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import typing as t
 import zlib
 from array import array
 from collections.abc import Iterable
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from ..extensions import db
 from ..models import Article, Comment, ModerationEvent, Site, SpamExample, SpamModel, utcnow
@@ -81,20 +84,44 @@ def unpack(fingerprint: str, header: dict[str, t.Any], blob: bytes) -> Model:
                  int(header["n_spam"]), int(header["n_ham"]))
 
 
-def current() -> Model | None:
-    """The newest version made under the current key (cached per process), or None."""
-    fp = hasher().fingerprint
-    head = db.session.execute(
-        select(SpamModel.id, SpamModel.created_at).where(SpamModel.fingerprint == fp)
-        .order_by(SpamModel.id.desc()).limit(1)
-    ).first()
+Head = tuple[int, dt.datetime]  # a version: its id and when it was made
+ASK = object()  # current(): no head read yet
+
+
+@functools.cache
+def _newest(column: t.Any) -> t.Any:
+    return (select(column).where(SpamModel.fingerprint == bindparam("model_fingerprint"))
+            .order_by(SpamModel.id.desc()).limit(1))
+
+
+def head_columns() -> tuple[t.Any, t.Any]:
+    """Two scalar subqueries, the newest version's id and time under the key that
+    `head_params()` names, for a caller's statement to read with its own (built once)."""
+    return (_newest(SpamModel.id).scalar_subquery(),
+            _newest(SpamModel.created_at).scalar_subquery())
+
+
+def head_params() -> dict[str, str]:
+    return {"model_fingerprint": hasher().fingerprint}
+
+
+def current(head: Head | None | object = ASK) -> Model | None:
+    """The newest version made under the current key (cached per process), or None.
+
+    `head`: the version as read by `head_columns()` in this transaction (None: there is none);
+    without it the head is read here (one round trip)."""
+    if head is ASK:
+        found = db.session.execute(_newest(SpamModel.id).add_columns(SpamModel.created_at),
+                                   head_params()).first()
+        head = (found[0], found[1]) if found is not None else None
     if head is None:
         return None
+    model_id, made = t.cast(Head, head)
     # The database's address too: tests and the benchmark run several databases in a process.
-    version = (str(db.engine.url), head.id, head.created_at.isoformat())
+    version = (str(db.engine.url), model_id, made.isoformat())
     model = _cache.get(version)
     if model is None:
-        row = db.session.get(SpamModel, head.id)
+        row = db.session.get(SpamModel, model_id)
         if row is None:
             return None
         model = unpack(row.fingerprint, row.header, row.weights)
