@@ -50,6 +50,9 @@ DEFAULTS: dict[str, t.Any] = {
     "RATELIMIT_ENABLED": True,  # explicit, so the shared limiter never keeps an earlier app's
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    # A limit check or header that fails once the fallback is on (another thread of the worker
+    # switched meanwhile) is logged and the request served, never answered 500.
+    "RATELIMIT_SWALLOW_ERRORS": True,
     "RATELIMIT_HEADERS_ENABLED": True,
     "SUBMIT_RATE_LIMIT": "5 per minute;30 per hour;200 per day",
     "FLOOD_SECONDS": 15,
