@@ -7,9 +7,11 @@ commentsvc runs as deployed (`gunicorn -c python:commentsvc.gunicorn_conf`, 2 wo
 ENV=production, PostgreSQL database bench_prod on 127.0.0.1:5432, Redis DB 10, multiprocess
 metrics and the JSON access log on). A 200-comment thread (140 top level, 60 replies, ~300
 characters each) is seeded through the API; its bytes and ETag are served by the floor
-(bench/floor.py, same worker count and class). Isso from PyPI (bench/.isso-venv) is the write
-peer. wrk (2 threads, 32 connections) runs every scenario once per round, the order rotated
-each round. Writes are checked against the databases afterwards. Then a second gunicorn master
+(bench/floor.py, same worker count and class), which also takes the same posted comments with
+one INSERT each into the same PostgreSQL (the write floor). Isso from PyPI (bench/.isso-venv)
+is the write peer. Each scenario's PostgreSQL backend CPU is read from /proc, as the workers'.
+wrk (2 threads, 32 connections) runs every scenario once per round, the order rotated each
+round. Writes are checked against the databases afterwards. Then a second gunicorn master
 on the same PostgreSQL and Redis is started and the delay until a write through one master is
 visible through the other is measured, and the server CPU of a cache miss.
 
@@ -217,10 +219,12 @@ def check_writes(got: list[tuple[int, str, str]], stored: dict[int, str],
     return {"acknowledged": len(acked), "stored": len(in_db), "lost": lost, "mis_answered": wrong}
 
 
-def ours_rows(uri: str) -> dict[int, str]:
+def ours_rows(uri: str, prefix: str = "ours") -> dict[int, str]:
+    """The stored comments of commentsvc, or of the write floor (`prefix` "floor...")."""
+    table = "floor_comments" if prefix.startswith("floor") else "comments"
     engine = create_engine(uri)
     with engine.connect() as conn:
-        rows = dict(conn.execute(text("SELECT id, body FROM comments")).all())
+        rows = dict(conn.execute(text(f"SELECT id, body FROM {table}")).all())
     engine.dispose()
     return rows
 
@@ -367,15 +371,20 @@ def main() -> None:
                 ours[c].base + THREAD, opts.seconds)
             scenarios[f"304 ({c})"] = lambda r, c=c: wrk(
                 ours[c].base + THREAD, opts.seconds, {"If-None-Match": etag})
+            scenarios[f"floor writes ({c})"] = lambda r, c=c, i=i: wrk(
+                floors[c].base + WRITES, opts.seconds,
+                script=write_script(work, f"floor{c}{r}", f"f{i}r{r}", False, WRITES),
+                args=[str(work), f"floor{c}{r}"])
             scenarios[f"writes ({c})"] = lambda r, c=c, i=i: wrk(
                 ours[c].base + WRITES, opts.seconds,
                 script=write_script(work, f"ours{c}{r}", f"o{i}r{r}", False, WRITES, 2 * i),
                 args=[str(work), f"ours{c}{r}"])
-            for kind in ("floor 200", "floor 304"):
+            for kind in ("floor 200", "floor 304", "floor writes"):
                 cpu_of[f"{kind} ({c})"] = [floors[c]]
             for kind in ("cached read", "304", "writes"):
                 cpu_of[f"{kind} ({c})"] = [ours[c]]
             write_logs[f"writes ({c})"] = (f"ours{c}", False, f"o{i}r")
+            write_logs[f"floor writes ({c})"] = (f"floor{c}", False, f"f{i}r")
         scenarios["Isso writes"] = lambda r: wrk(
             peer.base + ISSO_NEW, opts.seconds,
             script=write_script(work, f"isso{r}", f"i{r}", True, ISSO_NEW),
@@ -389,16 +398,19 @@ def main() -> None:
             for name in order:
                 before = cpu_snapshot(cpu_of[name])
                 proxy = sum(s.proxy_cpu() for s in cpu_of[name])
+                pg = ps.backend_cpu()
                 got = scenarios[name](r)
+                per = 1000 / max(1, got["requests"])
                 got["cpu_ms"] = cpu_per_request(cpu_of[name], before, int(got["requests"]))
-                got["proxy_ms"] = (sum(s.proxy_cpu() for s in cpu_of[name]) - proxy) \
-                    / max(1, got["requests"]) * 1000
+                got["proxy_ms"] = (sum(s.proxy_cpu() for s in cpu_of[name]) - proxy) * per
+                got["pg_ms"] = (ps.backend_cpu() - pg) * per
                 results[name].append(got)
                 print(f"round {r + 1} {name}: {got['rate']:.0f}/s, {got['cpu_ms']:.2f} ms CPU, "
-                      f"{got['proxy_ms']:.2f} ms proxy CPU, {got['non2xx']} non-2xx", flush=True)
+                      f"{got['proxy_ms']:.2f} ms proxy CPU, {got['pg_ms']:.2f} ms PostgreSQL "
+                      f"CPU, {got['non2xx']} non-2xx", flush=True)
         checks = {name: check_writes(
             [a for r in range(opts.rounds) for a in answers(work, f"{prefix}{r}")],
-            isso_rows(peer) if is_isso else ours_rows(uri), tag)
+            isso_rows(peer) if is_isso else ours_rows(uri, prefix), tag)
             for name, (prefix, is_isso, tag) in write_logs.items()}
         delays: dict[str, list[float]] = {}
         if opts.visibility:  # gunicorn directly: what is measured is the masters' delay
@@ -425,15 +437,15 @@ def report(started: str, classes: list[str], results: dict[str, list[dict[str, f
     print(f"\n### bench-prod {started}, thread {size:,} bytes, load average "
           f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}\n")
     print("| scenario | median req/s | rounds | server CPU ms/request | proxy CPU ms/request "
-          "| non-2xx/3xx |")
-    print("|---|---:|---|---:|---:|---:|")
+          "| PostgreSQL CPU ms/request | non-2xx/3xx |")
+    print("|---|---:|---|---:|---:|---:|---:|")
     for name, runs in results.items():
         rates = ", ".join(f"{x['rate']:.0f}" for x in runs)
-        cpu = statistics.median(x["cpu_ms"] for x in runs)
-        proxy = statistics.median(x["proxy_ms"] for x in runs)
+        cpu, proxy, pg = (statistics.median(x[k] for x in runs)
+                          for k in ("cpu_ms", "proxy_ms", "pg_ms"))
         bad = sum(int(x["non2xx"]) for x in runs)
         print(f"| {name} | {median_rate(runs):,.0f} | {rates} | {cpu:.2f} | {proxy:.2f} | "
-              f"{bad} |")
+              f"{pg:.2f} | {bad} |")
     isso = median_rate(results["Isso writes"])
     print("\n| | commentsvc | reference | ratio |\n|---|---:|---:|---:|")
     for c in classes:
@@ -442,7 +454,11 @@ def report(started: str, classes: list[str], results: dict[str, list[dict[str, f
             a, b = median_rate(results[f"{ours} ({c})"]), median_rate(results[f"{ref} ({c})"])
             print(f"| {label} ({c}) | {a:,.0f} req/s | floor {b:,.0f} | {a / b:.2f}x |")
         w = median_rate(results[f"writes ({c})"])
+        f = median_rate(results[f"floor writes ({c})"])
         print(f"| comment writes ({c}) | {w:,.0f}/s | Isso {isso:,.0f}/s | {w / isso:.2f}x |")
+        print(f"| comment writes ({c}) | {w:,.0f}/s | write floor {f:,.0f}/s | {w / f:.2f}x |")
+        print(f"| write floor ({c}): one INSERT | {f:,.0f}/s | Isso {isso:,.0f}/s | "
+              f"{f / isso:.2f}x |")
     print("\n| writes checked in the database | acknowledged | stored | lost | mis-answered |")
     print("|---|---:|---:|---:|---:|")
     for name, c in checks.items():

@@ -35,6 +35,10 @@ DB_NAME = "bench_prod"
 SECRET = secrets.token_urlsafe(48)
 REDIS_URI = os.environ.get("BENCH_REDIS_URI", "redis://127.0.0.1:6379/10")
 WORKERS = 2
+# the write floor's table (bench/floor.py), in the bench database beside the service's
+FLOOR_TABLE = """CREATE TABLE IF NOT EXISTS floor_comments (
+    id bigserial PRIMARY KEY, name text NOT NULL, email text NOT NULL, body text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now())"""
 
 
 @dataclass
@@ -191,12 +195,16 @@ def production(uri: str, worker_class: str = "sync", threads: int | None = None,
 @contextlib.contextmanager
 def floor(body: bytes, etag: str, worker_class: str = "sync",
           threads: int | None = None) -> t.Iterator[Server]:
-    """bench/floor.py: the same bytes and ETag from memory (and 304), same workers."""
+    """bench/floor.py: the same bytes and ETag from memory (and 304), same workers; its
+    writes go to `floor_comments` in the bench database."""
     folder = Path(tempfile.mkdtemp(prefix="bench-floor-"))
     (folder / "body").write_bytes(body)
     port = free_port()
+    dsn = f"{PG_SERVER}/{DB_NAME}"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(FLOOR_TABLE)
     env = {**os.environ, "BENCH_FLOOR_BODY": str(folder / "body"), "BENCH_FLOOR_ETAG": etag,
-           "PYTHONPATH": str(ROOT)}
+           "BENCH_FLOOR_DSN": dsn, "PYTHONPATH": str(ROOT)}
     argv = [sys.executable, "-m", "gunicorn", *worker_flags(worker_class, threads),
             "--keep-alive", "5",
             "--bind", f"127.0.0.1:{port}", "bench.floor:app"]
