@@ -53,7 +53,10 @@ DEFAULTS: dict[str, t.Any] = {
     # A limit check or header that fails once the fallback is on (another thread of the worker
     # switched meanwhile) is logged and the request served, never answered 500.
     "RATELIMIT_SWALLOW_ERRORS": True,
-    "RATELIMIT_HEADERS_ENABLED": True,
+    # X-RateLimit-* on every limited answer: two more reads of the limit's storage (Redis) per
+    # request, for headers the widget cannot read (CORS does not expose them). A 429 always
+    # says when to come back (Retry-After, `extensions.retry_after`).
+    "RATELIMIT_HEADERS_ENABLED": False,
     "SUBMIT_RATE_LIMIT": "5 per minute;30 per hour;200 per day",
     "FLOOD_SECONDS": 15,
     "EDIT_WINDOW_SECONDS": 900,

@@ -30,7 +30,7 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from . import i18n
-from .extensions import db
+from .extensions import db, retry_after
 from .i18n import N_
 
 log = logging.getLogger(__name__)
@@ -281,7 +281,7 @@ class _Handlers:
         if status == 429:
             message = N_("Too many comments from your address; please wait before posting again.")
             if "Retry-After" not in response.headers:
-                response.headers["Retry-After"] = "60"
+                response.headers["Retry-After"] = str(retry_after())
         answer = self.answer(HttpError(status, message))
         for name, value in response.headers.items():
             if name.lower() not in ("content-type", "content-length"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import time
 import typing as t
 
 from flask import Flask, Request, request
@@ -73,6 +74,20 @@ migrate = Migrate()
 # Only the key function: constructor arguments would beat RATELIMIT_* settings from the environment.
 limiter = Limiter(key_func=rate_limit_key)
 limiter.request_filter(is_read)
+RETRY_AFTER_UNKNOWN = 60
+
+
+def retry_after() -> int:
+    """Seconds until the limit this request broke lets it in again: one read of the limit's
+    storage, on a 429 only (RETRY_AFTER_UNKNOWN when it cannot tell: it went away since it
+    counted the request)."""
+    broken = limiter.current_limit
+    if broken is None:
+        return RETRY_AFTER_UNKNOWN
+    try:
+        return max(1, int(broken.reset_at - time.time()))
+    except limiter.storage.base_exceptions:
+        return RETRY_AFTER_UNKNOWN
 
 
 Connect = t.Callable[[], Connection]
