@@ -168,8 +168,10 @@ class Article(db.Model):  # type: ignore[name-defined]
 class Comment(db.Model):  # type: ignore[name-defined]
     __tablename__ = "comments"
     __table_args__ = (
-        # One person, one text, one article: the duplicate rule, enforced by the database.
-        UniqueConstraint("article_id", "email_hash", "body_fingerprint"),
+        # One person, one text, one article: the duplicate rule, enforced by the database. The
+        # text leads the address, so "this text here from anyone" (a copy, comment_sql.checks)
+        # is a look-up too, never a walk over the article's comments.
+        UniqueConstraint("article_id", "body_fingerprint", "email_hash"),
         # Imports: the same source comment is never stored twice.
         UniqueConstraint("article_id", "source", "source_id"),
         Index("ix_comments_thread", "article_id", "status", "created_at"),
