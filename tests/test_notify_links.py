@@ -204,7 +204,8 @@ def test_link_lifetime_follows_the_config(app_factory):
             moderator = db.session.scalars(select(Moderator)).one()
             old = links.sign(comment, moderator, "spam", now=utcnow() - dt.timedelta(minutes=61))
         fresh = inbox.received[0].link("spam").split("/moderate/mail/")[1]
-        assert "work for 1 hours" in inbox.received[0].part("plain")
+        assert "The links work for 1 hour and only" in inbox.received[0].part("plain")
+        assert "work for 1 hour and only" in inbox.received[0].part("html")
     assert actions.client.get(f"/moderate/mail/{old}").status_code == 410
     assert actions.client.get(f"/moderate/mail/{fresh}").status_code == 200
 

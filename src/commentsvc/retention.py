@@ -66,7 +66,7 @@ def retention_days(key: str) -> int:
 def purge_traces(now: dt.datetime | None = None) -> Traces:
     """Delete or clear what no longer protects anything; one transaction.
 
-    - Decoys (see `comments._repeat`) go once their edit window and the flood interval are
+    - Decoys (see `comments._decoy`) go once their edit window and the flood interval are
       over and no comment on their article carries their text any more: until then a repeat
       from the decoy's client must still answer `409 duplicate`, as a stored wrong guess would.
     - Review sessions go once expired.

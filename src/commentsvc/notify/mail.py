@@ -23,6 +23,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from urllib.parse import unquote, urlsplit
 
+from babel.units import format_unit
 from flask import current_app, render_template
 
 from ..extensions import db
@@ -87,7 +88,10 @@ def held_message(comment: Comment, moderator: Moderator, now: dt.datetime) -> Em
     context = {
         "comment": comment, "article": article, "site": site, "moderator": moderator,
         "email_masked": mask_email(address) if address else "(address unavailable)",
-        "links": links, "hours": setting("NOTIFY_LINK_HOURS"),
+        "links": links,
+        # "1 hour", "72 hours", "1.5 hours" (the setting may be fractional)
+        "link_life": format_unit(float(setting("NOTIFY_LINK_HOURS")), "duration-hour",
+                                 locale="en"),
         "review_url": f"{public_base()}/moderate/",
         "reasons": list(comment.spam_reasons or []),
     }
