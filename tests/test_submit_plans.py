@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import asyncpg
 
-from commentsvc import comment_sql, comments
+from commentsvc import bans, comment_sql, comments
 from commentsvc.extensions import db
 from commentsvc.models import Article, Site
 from commentsvc.privacy import keys
+from commentsvc.spam import store
 
 pytestmark = pytest.mark.postgres
 
@@ -64,9 +65,8 @@ def generic_plan(article_id: int, site_id: int) -> dict[str, t.Any]:
     params = compiled.construct_params({
         "emails": poster.email_hashes, "ips": poster.ip_hashes, "since": now,
         "article_id": article_id, "fingerprint": comments.fingerprint("a text never sent"),
-        **comment_sql.bans.mode_params(site_id, poster.email_hashes, poster.email, poster.ip,
-                                       now),
-        **comment_sql.store.head_params()})
+        **bans.mode_params(site_id, poster.email_hashes, poster.email, poster.ip, now),
+        **store.head_params()})
     values = [params[name] for name in compiled.positiontup or ()]
     raw = db.session.connection().connection.dbapi_connection
     assert raw is not None
