@@ -11,7 +11,8 @@ characters each) is seeded through the API; its bytes and ETag are served by the
 one INSERT each into the same PostgreSQL (the write floor). Isso from PyPI (bench/.isso-venv)
 is the write peer. Each scenario's PostgreSQL backend CPU is read from /proc, as the workers'.
 wrk (2 threads, 32 connections) runs every scenario once per round, the order rotated each
-round. Writes are checked against the databases afterwards. Then a second gunicorn master
+round, the database ANALYZEd before each (this machine's PostgreSQL runs without autovacuum).
+Writes are checked against the databases afterwards. Then a second gunicorn master
 on the same PostgreSQL and Redis is started and the delay until a write through one master is
 visible through the other is measured, and the server CPU of a cache miss.
 
@@ -396,6 +397,7 @@ def main() -> None:
         for r in range(opts.rounds):
             order = names[r % len(names):] + names[: r % len(names)]
             for name in order:
+                ps.analyze()  # between scenarios, untimed
                 before = cpu_snapshot(cpu_of[name])
                 proxy = sum(s.proxy_cpu() for s in cpu_of[name])
                 pg = ps.backend_cpu()
@@ -413,6 +415,7 @@ def main() -> None:
             isso_rows(peer) if is_isso else ours_rows(uri, prefix), tag)
             for name, (prefix, is_isso, tag) in write_logs.items()}
         delays: dict[str, list[float]] = {}
+        ps.analyze()
         if opts.visibility:  # gunicorn directly: what is measured is the masters' delay
             first = stack.enter_context(ps.production(uri, variant(classes[0])[0]))
             second = stack.enter_context(ps.production(uri, variant(classes[0])[0]))

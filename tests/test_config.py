@@ -94,3 +94,12 @@ def test_secrets_are_kept_as_the_strings_written(monkeypatch, tmp_path, key, val
     monkeypatch.setenv(f"COMMENTSVC_{key}", value)
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/a.db"})
     assert app.config[key] == value
+
+
+def test_connect_args_of_the_operator_keep_the_connect_timeout():
+    # README: behind PgBouncer < 1.21, `"connect_args": {"prepare_threshold": null}`
+    app = create_app({"SECRET_KEY": "x", "DATABASE_CONNECT_TIMEOUT": 3,
+                      "SQLALCHEMY_DATABASE_URI": "postgresql://postgres@127.0.0.1/test",
+                      "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"prepare_threshold": None}}})
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {
+        "prepare_threshold": None, "connect_timeout": 3}

@@ -177,11 +177,15 @@ def finish_config(app: t.Any) -> None:
     # SQLAlchemy then drops every pooled connection older than it, so the next one is fresh.
     options.setdefault("pool_pre_ping", False)
     timeout = int(config["DATABASE_CONNECT_TIMEOUT"])
+    # merged into the operator's connect_args (a PgBouncer's prepare_threshold, say), so a
+    # database that does not answer is still a 503 within the timeout
+    connect_args = dict(options.get("connect_args") or {})
     if uri.startswith("sqlite"):
-        options.setdefault("connect_args", {"timeout": timeout})
+        connect_args.setdefault("timeout", timeout)
     else:
-        options.setdefault("connect_args", {"connect_timeout": timeout})
+        connect_args.setdefault("connect_timeout", timeout)
         options.setdefault("pool_timeout", timeout)
+    options["connect_args"] = connect_args
     config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not config.get("MIGRATIONS_DIR"):
         config["MIGRATIONS_DIR"] = str(PACKAGE_DIR.parents[1] / "migrations")
