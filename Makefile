@@ -58,7 +58,7 @@ i18n: install-test
 	$(BIN)/pybabel compile -d $(CATALOGUE) --statistics
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .import_linter_cache .grimp_cache
+	rm -rf $(VENV) instance src/instance .pytest_cache .import_linter_cache .grimp_cache
 
 # The learned spam filter, cross-video: train on two shared YouTube files, test on the third.
 SHARED_DATA ?= ../shared/data
