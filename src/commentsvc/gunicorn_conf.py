@@ -41,10 +41,9 @@ graceful_timeout = 20
 # closes an idle connection, so nginx never sends a request on one gunicorn is closing.
 keepalive = 5
 # gthread with 4 threads, chosen behind the deployment's nginx (`make bench-prod BENCH_ARGS=
-# "--proxy nginx"`, bench/README.md, two runs on the shared 2-core box): against sync, cached
-# reads 2,693 / 2,387 req/s vs 1,837 / 1,715, 304s 3,230 / 2,719 vs 2,152 / 1,751, writes
-# 139 / 84 vs 70 / 50 a second (a sync worker idles while its request waits on PostgreSQL),
-# helped by nginx keeping connections to the workers open (sync closes each one).
+# "--proxy nginx"`, bench/README.md): 1.25-1.28x the cached reads and 304s a second of sync,
+# helped by nginx keeping connections to the workers open (sync closes each one); sync writes
+# 1.15-1.26x faster, but reads are most of the traffic.
 worker_class = os.environ.get("COMMENTSVC_WORKER_CLASS") or "gthread"
 # gunicorn runs `sync` with threads > 1 as gthread without a word, so sync gets 1 and refuses more.
 threads = int(os.environ.get("COMMENTSVC_THREADS") or (4 if worker_class == "gthread" else 1))
