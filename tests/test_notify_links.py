@@ -9,6 +9,7 @@ import typing as t
 import pytest
 from sqlalchemy import select
 
+from commentsvc import i18n
 from commentsvc.extensions import db
 from commentsvc.models import Comment, ModerationEvent, Moderator, utcnow
 from commentsvc.notify import links, worker
@@ -206,8 +207,42 @@ def test_link_lifetime_follows_the_config(app_factory):
         fresh = inbox.received[0].link("spam").split("/moderate/mail/")[1]
         assert "The links work for 1 hour and only" in inbox.received[0].part("plain")
         assert "work for 1 hour and only" in inbox.received[0].part("html")
-    assert actions.client.get(f"/moderate/mail/{old}").status_code == 410
+    expired = actions.client.get(f"/moderate/mail/{old}")
+    assert expired.status_code == 410 and "mail work for 1 hour. Use the review" in expired.text
     assert actions.client.get(f"/moderate/mail/{fresh}").status_code == 200
+
+
+@pytest.mark.parametrize(("hours", "english", "german"), [
+    (1, "work for 1 hour.", "gelten 1 Stunde."),
+    (1.5, "work for 1.5 hours.", "gelten 1,5 Stunden."),
+])
+def test_an_expired_link_says_how_long_links_work_in_the_moderators_language(
+        app_factory, hours, english, german):
+    """"1 hour", not "1 hours"; a fractional setting; the unit in the answer's language, which
+    is the one it is rendered in, not the one at hand where the link was refused."""
+    app = app_factory(NOTIFY_LINK_HOURS=hours)
+    actions = Actions(app, app.test_client())
+    actions.site("demo")
+    actions.moderator("mod", "demo")
+    cid = actions.post().json["id"]
+    with app.app_context():
+        comment = db.session.get(Comment, cid)
+        moderator = db.session.scalars(select(Moderator)).one()
+        token = links.sign(comment, moderator, "approve",
+                           now=utcnow() - dt.timedelta(hours=hours, minutes=1))
+        with pytest.raises(links.LinkExpired) as refused:  # no request: no language yet
+            links.verify(token)
+    assert str(refused.value.message).startswith(f"Links in notification mail {english} ")
+    with app.test_request_context("/", headers={"Accept-Language": "de"}):
+        assert i18n.translate_answer(refused.value.message, None)[0].startswith(
+            f"Links in Benachrichtigungs-E-Mails {german} ")
+    page = actions.client.get(f"/moderate/mail/{token}")
+    assert page.status_code == 410 and f"Links in notification mail {english} Use" in page.text
+    posted = actions.client.post("/moderate/mail/", data={"token": token},
+                                 headers={"Accept-Language": "de"})
+    assert posted.status_code == 410 and '<html lang="de" dir="ltr">' in posted.text
+    assert f"Links in Benachrichtigungs-E-Mails {german} Moderiere" in posted.text
+    assert status_of(actions, cid) == "pending"
 
 
 def test_a_moderator_without_the_site_any_more_gets_a_dead_link(mailed):

@@ -14,7 +14,9 @@ back to its language (``fr-CA`` → ``fr``), Chinese in simplified script to ``z
 
 Error texts are raised as `Text` (``N_("is required")``, ``nt(...)``): English everywhere they
 go, translated by their msgid in `translate_answer`, never by matching their wording. The review
-page's script gets its texts from `review_strings()`, held in the page as JSON.
+page's script gets its texts from `review_strings()`, held in the page as JSON. A duration
+is a value of its own (``N_("... work for %(duration)s.", duration=Hours(1.5))``), written with
+its unit in the answer's language when the text is.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from babel import Locale
 from babel.dates import format_date, format_time, get_datetime_format
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
+from babel.units import format_unit
 from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale, gettext, ngettext
 
@@ -70,12 +73,26 @@ class Text(str):
 
     def translated(self) -> str:
         """The text in the request's language (English where the catalogue has none); a
-        value that is itself a `Text` (a refusal quoted in another) is translated too."""
+        value that is itself a `Text` (a refusal quoted in another) or `Hours` is too."""
         values = {k: _translated(v) for k, v in self.values.items()}
         if self.plural is not None:
             num = values.pop("num")  # ngettext adds it
             return ngettext(self.msgid, self.plural, num, **values)
         return gettext(self.msgid, **values)
+
+
+class Hours(float):
+    """A number of hours as a `Text`'s value, written by Babel with its unit: "1 hour",
+    "1.5 hours", "1,5 Stunden". A plural msgid cannot serve a fractional setting, and the words
+    must be those of the answer's language, which is known when the answer is rendered
+    (`translate_answer`), not always where the text is raised."""
+
+    def __str__(self) -> str:  # the English text (`Text` formats its values with %s)
+        return self.translated(SOURCE_LOCALE)
+
+    def translated(self, locale: str | None = None) -> str:
+        return format_unit(float(self), "duration-hour", length="long",
+                           locale=locale or get_locale() or SOURCE_LOCALE)
 
 
 def N_(msgid: str, english: str | None = None, **values: t.Any) -> str:  # noqa: N802
@@ -271,4 +288,4 @@ def translate_answer(message: str, fields: dict[str, str] | None
 
 
 def _translated(text: t.Any) -> t.Any:
-    return text.translated() if isinstance(text, Text) else text
+    return text.translated() if isinstance(text, Text | Hours) else text

@@ -23,7 +23,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..errors import ApiError
 from ..fields import Status
-from ..i18n import N_
+from ..i18n import N_, Hours
 from ..models import Comment, Moderator, utcnow
 from ..privacy import signer
 from .outbox import setting
@@ -131,6 +131,7 @@ def verify(token: str, now: dt.datetime | None = None) -> Claims:
         raise LinkForged(N_("The link is not one this service makes."))
     hours = float(setting("NOTIFY_LINK_HOURS"))
     if (now or utcnow()).timestamp() - claims["t"] > hours * 3600:
-        raise LinkExpired(N_("Links in notification mail work for %(hours)s hours. "
-                             "Use the review page to moderate this comment.", hours=f"{hours:g}"))
+        raise LinkExpired(N_("Links in notification mail work for %(duration)s. "
+                             "Use the review page to moderate this comment.",
+                             duration=Hours(hours)))
     return Claims(claims["c"], claims["m"], claims["a"], claims["s"], claims["t"])
