@@ -1,11 +1,11 @@
 """`make bench-prod`: the production shape side by side with its references, in one run.
 
     python -m bench.bench_prod [--rounds 3] [--seconds 5] [--visibility 200] [--no-miss]
-                               [--classes sync,gthread] [--proxy nginx]
+                               [--classes sync,gthread] [--proxy nginx] [--workers 2]
 
-commentsvc runs as deployed (`gunicorn -c python:commentsvc.gunicorn_conf`, 2 workers,
-ENV=production, PostgreSQL database bench_prod on 127.0.0.1:5432, Redis DB 10, multiprocess
-metrics and the JSON access log on). A 200-comment thread (140 top level, 60 replies, ~300
+commentsvc runs as deployed (`gunicorn -c python:commentsvc.gunicorn_conf`, 2 workers unless
+`--workers`, ENV=production, PostgreSQL database bench_prod on 127.0.0.1:5432, Redis DB 10,
+multiprocess metrics and the JSON access log on). A 200-comment thread (140 top level, 60 replies, ~300
 characters each) is seeded through the API; its bytes and ETag are served by the floor
 (bench/floor.py, same worker count and class), which also takes the same posted comments with
 one INSERT each into the same PostgreSQL (the write floor). Isso from PyPI (bench/.isso-venv)
@@ -22,7 +22,9 @@ proxy's hop (TRUSTED_PROXIES=2), and each writer's address is checked to reach t
 own. A class `gthread+ka0` is gthread behind nginx with the upstream `keepalive` of nginx.conf
 replaced by 0 (a new connection per request; `+ka16`: 16 idle connections per nginx worker);
 `gthread.8` has 8 threads (4 otherwise).
-`--visibility 0` and `--no-miss` skip those parts.
+`--workers N` gives every server N workers (ours, the floor and Isso alike; 2 by default, the
+issue's shape; gunicorn_conf's own default is 2 × CPUs + 1). `--visibility 0` and `--no-miss`
+skip those parts.
 """
 
 from __future__ import annotations
@@ -328,7 +330,9 @@ def main() -> None:
     parser.add_argument("--classes", default="sync,gthread")
     parser.add_argument("--proxy", choices=("none", "nginx"), default="none")
     parser.add_argument("--miss", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--workers", type=int, default=ps.WORKERS)
     opts = parser.parse_args()
+    ps.WORKERS = opts.workers  # every server's, Isso's and the floor's alike
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     uri = ps.fresh_database()
     env = ps.service_env(uri, Path(tempfile.mkdtemp(prefix="bench-cli-")))
@@ -426,7 +430,8 @@ def main() -> None:
         delays["the notice alone (commit to a LISTENing connection, no HTTP)"] = channel_delay(
             opts.visibility)
     miss = miss_cpu(uri) if opts.miss else None
-    report(f"{started}, proxy: {opts.proxy}", classes, results, checks, delays, miss, len(body))
+    report(f"{started}, proxy: {opts.proxy}, {ps.WORKERS} workers each", classes, results,
+           checks, delays, miss, len(body))
 
 
 def median_rate(runs: list[dict[str, float]]) -> float:
