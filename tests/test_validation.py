@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commentsvc.errors import BadRequest
-from commentsvc.fields import Status, check_status, normalize_email
+from commentsvc.fields import Status, check_status, clean_text, normalize_email
 from commentsvc.models import STATUSES
 from commentsvc.validation import parse_status
 
@@ -442,6 +442,21 @@ def test_statuses_are_checked_in_one_place():
     for bad in ("deleted", "Approved", "", None, 3):
         with pytest.raises(BadRequest, match="^status must be"):
             parse_status(bad, ("pending", "spam", "approved", "rejected"))
+
+
+def test_text_refuses_exactly_the_control_characters():
+    """Every character of category Cc, in this Python's Unicode database, is refused; in
+    multiline text tab and LF pass (CR becomes LF), and nothing else is refused as control."""
+    controls = {chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cc"}
+    near = ["\x20", "\x7e", "\xa0", "\xad", "\u200b", "\u2028", "\ufeff", "\U0010fffd"]
+    for multiline, passing in ((False, set()), (True, {"\t", "\n", "\r"})):
+        for ch in sorted(controls - passing - {"\x00"}):  # NUL has its own reason
+            with pytest.raises(ValueError, match="control characters"):
+                clean_text(f"a{ch}b", multiline=multiline)
+        for ch in [*passing, *near]:
+            assert clean_text(f"a{ch}b", multiline=multiline) == f"a{ch}b".replace("\r", "\n")
+    with pytest.raises(ValueError, match="surrogates"):
+        clean_text("a\udfffb")
 
 
 def test_email_is_normalised_by_one_function_for_every_caller():
