@@ -5,8 +5,8 @@
 
 commentsvc runs as deployed (`gunicorn -c python:commentsvc.gunicorn_conf`, 2 workers unless
 `--workers`, ENV=production, PostgreSQL database bench_prod on 127.0.0.1:5432, Redis DB 10,
-multiprocess metrics and the JSON access log on). A 200-comment thread (140 top level, 60 replies, ~300
-characters each) is seeded through the API; its bytes and ETag are served by the floor
+multiprocess metrics and the JSON access log on). A 200-comment thread (140 top level, 60
+replies, ~300 characters each) is seeded through the API; its bytes and ETag are served by the floor
 (bench/floor.py, same worker count and class), which also takes the same posted comments with
 one INSERT each into the same PostgreSQL (the write floor). Isso from PyPI (bench/.isso-venv)
 is the write peer. Each scenario's PostgreSQL backend CPU is read from /proc, as the workers'.
