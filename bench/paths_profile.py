@@ -105,7 +105,8 @@ def miss_stages(app: Flask, reads: int) -> dict[str, float]:
             rows = db.session.connection().execute(
                 threads._thread_statement(), {"article_id": h.article.id}).all()  # type: ignore
             t2 = time.process_time()
-            shape = threads._shape(h, paging, db.session.connection())  # its query again
+            shape = threads._shape(h, "/bench/thread/", paging,
+                                   db.session.connection())  # its query again
             t3 = time.process_time()
             tree = serialize.thread(shape)
             t4 = time.process_time()

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import pytest
 
+from commentsvc import sites
+from commentsvc.extensions import db
 from tests.threads_data import insert_comments, recorded_statements, set_site
 
 
-def test_unknown_article_is_an_empty_thread(actions):
+def test_unknown_article_is_an_empty_thread_named_as_asked(actions):
     actions.site("demo")
-    response = actions.thread(article="never-commented")
-    assert response.status_code == 200
-    assert response.json == {"site": "demo", "article": None, "comments_open": True, "count": 0,
-                              "page": 1, "pages": 0, "comments": []}
+    for key in ("never-commented", "another one", "never-commented"):  # none answers another's
+        response = actions.thread(article=key)
+        assert response.status_code == 200
+        assert response.json == {"site": "demo", "article": key, "comments_open": True,
+                                 "count": 0, "page": 1, "pages": 0, "default_lang": None,
+                                 "comments": []}
 
 
 def test_unknown_site_is_404_in_the_error_shape(actions):
@@ -221,6 +225,28 @@ def test_etag_differs_per_page_and_order_and_closing_changes_it(actions, app):
     before = actions.thread()
     set_site(app, max_depth=2)
     assert actions.thread().headers["ETag"] != before.headers["ETag"]
+
+
+def test_the_sites_default_language_is_in_the_thread_and_changes_its_etag(actions, app_factory):
+    """The widget's language when the reader's browser asks for none it has: a change made by
+    any worker shows at once, also to a reader holding the old ETag."""
+    actions.site("demo", moderation="none")
+    admin = actions.moderator("boss", admin=True)
+    _post(actions, 1)
+    before = actions.thread()
+    assert before.json["default_lang"] is None
+    changed = actions.client.patch("/api/v1/moderation/sites/demo", json={"default_lang": "fr"},
+                                   headers={"Authorization": f"Bearer {admin}"})
+    assert changed.status_code == 200
+    after = actions.client.get("/api/v1/sites/demo/articles/hello-world/comments",
+                               headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and after.json["default_lang"] == "fr"
+    assert actions.thread(article="never-commented").json["default_lang"] == "fr"
+    other = app_factory()  # another worker of the same service
+    with other.app_context():
+        sites.configure("demo", default_lang="")
+        db.engine.dispose()
+    assert actions.thread().json["default_lang"] is None
 
 
 def test_cache_control_lets_a_cdn_cache_briefly_and_browsers_revalidate(actions):

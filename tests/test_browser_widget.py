@@ -59,6 +59,22 @@ def test_languages_follow_the_page_and_rtl_lays_out_right_to_left(browser, live_
         context.close()
 
 
+def test_a_reader_whose_languages_are_not_shipped_gets_the_sites_default(browser, live_server,
+                                                                         actions, site, host):
+    thread(actions, site, 2)
+    admin = actions.moderator("boss", admin=True)
+    assert actions.client.patch("/api/v1/moderation/sites/demo", json={"default_lang": "de"},
+                                headers={"Authorization": f"Bearer {admin}"}).status_code == 200
+    context = browser.new_context(locale="sw")  # Swahili: no catalogue ships for it
+    try:
+        page = open_widget(context, host.page("/sw", live_server.url, lang="sw"))
+        assert page.evaluate("navigator.languages.join()") == "sw"
+        assert page.locator("#commentsvc").get_attribute("lang") == "de"
+        assert page.get_by_role("heading", name="2 Kommentare").is_visible()
+    finally:
+        context.close()
+
+
 def test_the_report_form_speaks_the_widgets_language(browser, live_server, actions, site, host):
     thread(actions, site, 1, name="Bo")
     context = browser.new_context(locale="en-US")

@@ -82,7 +82,7 @@ class ThreadShape:
     """One page of a thread, already arranged by threads: only nesting is left to do here."""
 
     site: str
-    article: str | None
+    article: str  # the key asked for, also when no such article exists yet
     comments_open: bool
     count: int
     page: int
@@ -90,6 +90,7 @@ class ThreadShape:
     # (row, id of the comment it is shown under or None), in the order siblings are shown
     placed: list[tuple[t.Any, int | None]]
     newest: bool
+    default_lang: str | None  # the site's: the widget's language when no other fits
 
 
 def thread(shape: ThreadShape) -> dict[str, t.Any]:
@@ -108,6 +109,7 @@ def thread(shape: ThreadShape) -> dict[str, t.Any]:
         "count": shape.count,
         "page": shape.page,
         "pages": shape.pages,
+        "default_lang": shape.default_lang,
         "comments": tree,
     }
 

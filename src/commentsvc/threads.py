@@ -54,6 +54,7 @@ class SiteHead:
     read_only: bool
     quiet_hours: dict[str, str] | None
     reader_notifications: bool  # the no-JS page's "Notify me" box (subscriptions.offered)
+    default_lang: str | None  # the widget's language when the reader's browser asks for none
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,12 @@ class ThreadHead:
     comments_open: bool
 
     def etag(self, page: int, per_page: int, order: str) -> str:
-        """Changes whenever the answer could: a new version, depth limit or open/closed state."""
-        a = self.article
-        return (f"{self.site.id}-{a.id if a else 0}-{a.version if a else 0}-{self.site.max_depth}"
-                f"-{int(self.comments_open)}-{page}-{per_page}-{order}")
+        """Changes whenever the answer could: a new version, depth limit, open/closed state or
+        the site's default language."""
+        a, site = self.article, self.site
+        return (f"{site.id}-{a.id if a else 0}-{a.version if a else 0}-{site.max_depth}"
+                f"-{int(self.comments_open)}-{page}-{per_page}-{order}"
+                + (f"-{site.default_lang}" if site.default_lang else ""))
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ class FeedPage:
 
 
 _SITE_COLUMNS = ("id", "key", "name", "origins", "max_depth", "close_after_days", "created_at",
-                 "moderation", "read_only", "quiet_hours", "reader_notifications")
+                 "moderation", "read_only", "quiet_hours", "reader_notifications", "default_lang")
 _ARTICLE_COLUMNS = ("id", "key", "url", "comments_open", "approved_count", "version",
                     "created_at")
 
@@ -211,10 +214,14 @@ def page(site_key: str, article_key: str, paging: Paging,
         etag = h.etag(paging.page, paging.per_page, paging.order)
         if _fresh(etag, if_none_match):
             return ThreadPage(h, etag, None)
+        if h.article is None:  # no comment to read; the answer names the key asked for, so
+            # it is not kept under the ETag every unknown article of the site shares
+            return ThreadPage(h, etag, serialize.thread_json(_shape(h, article_key, paging)))
         cache = caches().threads
         body = cache.get(etag)
         if body is None:
-            body = cache.put(etag, serialize.thread_json(_shape(h, paging, connect())))
+            body = cache.put(etag, serialize.thread_json(
+                _shape(h, article_key, paging, connect())))
     return ThreadPage(h, etag, body)
 
 
@@ -264,11 +271,14 @@ def _thread_statement() -> t.Any:
     )
 
 
-def _shape(h: ThreadHead, paging: Paging, conn: Connection) -> serialize.ThreadShape:
+def _shape(h: ThreadHead, article_key: str, paging: Paging,
+           conn: Connection | None = None) -> serialize.ThreadShape:
+    """The page's rows in the order shown, read on `conn` (None: the article is unknown)."""
     site, article = h.site, h.article
     if article is None:
-        return serialize.ThreadShape(site.key, None, h.comments_open, 0, paging.page, 0, [],
-                                     paging.order == "newest")
+        return serialize.ThreadShape(site.key, article_key, h.comments_open, 0, paging.page, 0,
+                                     [], paging.order == "newest", site.default_lang)
+    assert conn is not None
     found = conn.execute(_thread_statement(), {"article_id": article.id}).all()  # one fetchall
     rows = list(map(PublicRow._make, found))
     root, host = arrange(rows, site.max_depth)
@@ -289,7 +299,7 @@ def _shape(h: ThreadHead, paging: Paging, conn: Connection) -> serialize.ThreadS
     placed = [(r, host[r.id]) for top_row in chosen for r in under[top_row.id]]
     # `placed` is already in the order shown: no reversal left for serialize.
     return serialize.ThreadShape(site.key, article.key, h.comments_open, article.approved_count,
-                                 paging.page, pages, placed, False)
+                                 paging.page, pages, placed, False, site.default_lang)
 
 
 def arrange(rows: t.Sequence[t.Any], max_depth: int

@@ -42,8 +42,8 @@ SCHEMAS: J = {
     ),
     "Thread": obj(
         ["site", "article", "comments_open", "count", "page", "pages", "comments"],
-        site=STR, article=nullable(STR), comments_open=BOOL, count=INT, page=INT, pages=INT,
-        comments={"type": "array", "items": ref("PublicComment")},
+        site=STR, article=STR, comments_open=BOOL, count=INT, page=INT, pages=INT,
+        default_lang=nullable(STR), comments={"type": "array", "items": ref("PublicComment")},
     ),
     "Submission": {
         **obj(["name", "email", "body"],
