@@ -172,12 +172,8 @@ def get_comment(moderator: Moderator, comment_id: int, lock: bool = False) -> Co
         comment on another site, or one that does not exist (the same answer).
     """
     query = select(Comment).where(Comment.id == comment_id)
-    comment = db.session.scalar(query.with_for_update() if lock else query)
-    if comment is None and moderator.is_admin:
-        raise NotFound(N_("There is no such comment."))
-    if comment is None or not sites.moderates(moderator, comment.article.site_id):
-        raise OutOfReach()  # the same answer whether or not it exists: no existence oracle
-    return comment
+    return sites.comment_in_reach(
+        moderator, db.session.scalar(query.with_for_update() if lock else query))
 
 
 def history(comment_id: int) -> list[ModerationEvent]:

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import current_app
 from sqlalchemy import inspect, select
 
-from .errors import Forbidden, NotFound, ValidationFailed
+from .errors import Forbidden, NotFound, OutOfReach, ValidationFailed
 from .extensions import db
 from .i18n import N_
 from .models import (
@@ -98,6 +98,19 @@ def site_scope(moderator: Moderator) -> list[int] | None:
 def moderates(moderator: Moderator, site_id: int) -> bool:
     """Whether the moderator may act on the site with this id."""
     return moderator.is_admin or any(s.id == site_id for s in moderator.sites)
+
+
+def comment_in_reach(moderator: Moderator, comment: Comment | None) -> Comment:
+    """The comment, if the moderator may act on its site.
+
+    :raises NotFound: no such comment (admins). :raises OutOfReach: for a site-scoped
+        moderator, a comment of another site or none at all: the same answer either way.
+    """
+    if comment is None and moderator.is_admin:
+        raise NotFound(N_("There is no such comment."))
+    if comment is None or not moderates(moderator, comment.article.site_id):
+        raise OutOfReach()  # no existence oracle
+    return comment
 
 
 def in_reach(moderator: Moderator, key: str) -> Site:

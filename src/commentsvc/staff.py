@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 
 from . import sites
 from .comments import bump_article, fingerprint, mark_approved
-from .errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from .errors import InvalidTransition, ValidationFailed
 from .extensions import db
 from .i18n import N_, nt
 from .models import ID_MAX, NAME_MAX, Article, Comment, ModerationEvent, Moderator, utcnow
@@ -42,14 +42,12 @@ def display_name(value: str | None) -> str | None:
 def reply(moderator: Moderator, parent_id: int, body: str) -> Comment:
     """Publish a staff reply under an approved comment, at once; one transaction.
 
-    :raises NotFound: no such comment. :raises Forbidden: another site's comment.
+    :raises NotFound: no such comment (admins). :raises OutOfReach: another site's comment,
+        or (site-scoped moderators) none: see `sites.comment_in_reach`.
     :raises InvalidTransition: the comment is not public (approve it first).
     """
-    parent = db.session.get(Comment, parent_id) if 0 < parent_id <= ID_MAX else None
-    if parent is None:
-        raise NotFound(N_("There is no such comment."))
-    if not sites.moderates(moderator, parent.article.site_id):
-        raise Forbidden(N_("You do not moderate this site."))
+    parent = sites.comment_in_reach(
+        moderator, db.session.get(Comment, parent_id) if 0 < parent_id <= ID_MAX else None)
     if parent.status != "approved":
         raise InvalidTransition(N_("Approve the comment before replying to it."))
     now = utcnow()
