@@ -38,6 +38,9 @@ def item(actions: t.Any, token: str, comment_id: int) -> dict[str, t.Any]:
     [
         ({}, "127.0.0.1", "approved", None),
         ({"fax": "555-0100"}, "127.0.0.1", "spam", "honeypot field filled"),
+        ({"fax": "   "}, "127.0.0.1", "spam", "honeypot field filled"),  # any value, blanks too
+        ({"fax": "\x07"}, "127.0.0.1", "spam", "honeypot field filled"),  # never refused by name
+        ({"fax": ""}, "127.0.0.1", "approved", None),  # what a person's browser sends
         ({"body": "see http://a.example and https://b.example/x"}, "127.0.0.1", "pending",
          "2 links (the site allows 1)"),
         ({"body": "one link http://a.example is fine"}, "127.0.0.1", "approved", None),

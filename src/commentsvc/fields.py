@@ -231,19 +231,19 @@ def notify_field(value: t.Any, fields: dict[str, str]) -> str | None:
 
 
 def opaque_field(value: t.Any, name: str, fields: dict[str, str]) -> str | None:
-    """An optional opaque string: bounded, UTF-8 clean, without control characters."""
+    """An optional opaque string: bounded, UTF-8 clean, without control characters. The
+    honeypot (`fax`) is "filled" for any value at all, blanks too, and never refused: it is
+    never named to the sender."""
     if value is None or value == "":
         return None
+    if name == "fax":
+        return "filled"
     try:
         text = clean_text(value)
     except ValueError as e:
-        if name == "fax":
-            return "filled"  # any value marks spam; the honeypot is never named to the sender
         fields[name] = refusal(e)
         return None
     if len(text) > OPTIONAL_MAX:
-        if name == "fax":
-            return "filled"
         fields[name] = nt("must be at most %(num)s character",
                           "must be at most %(num)s characters", OPTIONAL_MAX)
         return None

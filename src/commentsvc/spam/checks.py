@@ -53,8 +53,8 @@ Check = t.Callable[["Submission", Context], "Finding | None"]
 
 
 def check_honeypot(sub: Submission, ctx: Context) -> Finding | None:
-    """A filled honeypot field is a bot."""
-    if sub.honeypot.strip():
+    """A filled honeypot field is a bot (any value: blanks too, which no person types there)."""
+    if sub.honeypot:
         return Finding(1.0, "honeypot field filled", hard=True)
     return None
 
