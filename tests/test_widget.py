@@ -40,7 +40,7 @@ def open_demo(context, live_server, dialogs=None):
 
 def fill(page, body="Lovely to see the lights back.", name="Ana", email="ana@example.org",
          url=""):
-    page.get_by_label("Comment *", exact=True).fill(body)
+    page.get_by_label("Comment", exact=True).fill(body)
     page.get_by_label("Name *", exact=True).fill(name)
     page.get_by_label("Email *", exact=True).fill(email)
     page.get_by_label("Website", exact=True).fill(url)
@@ -73,7 +73,7 @@ def test_reader_posts_sees_pending_then_the_approved_comment(browser, context, l
     assert page.evaluate("document.activeElement.className") == "commentsvc-notice"
     own = page.locator(".commentsvc-pending")
     assert "Lovely to see the lights back." in own.inner_text()
-    assert page.get_by_label("Comment *", exact=True).input_value() == ""
+    assert page.get_by_label("Comment", exact=True).input_value() == ""
 
     # Another reader does not see it; this reader still does after a reload.
     other = browser.new_context()

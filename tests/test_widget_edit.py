@@ -25,7 +25,7 @@ def page(browser, live_server, demo):
 
 
 def post(page, body):
-    page.get_by_label("Comment *", exact=True).fill(body)
+    page.get_by_label("Comment", exact=True).fill(body)
     page.get_by_label("Name *", exact=True).fill("Ana")
     page.get_by_label("Email *", exact=True).fill("ana@example.org")
     page.get_by_role("button", name="Post Comment").click()

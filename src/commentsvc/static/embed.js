@@ -443,7 +443,8 @@
         el("span", { id: "commentsvc-email-notes", text: t("Your email address will not be published.") }),
         " " + notes[0], star, notes[1] || "",
       ]),
-      this.field("body", t("Comment"), "textarea", { rows: "8", maxlength: "5000" }, true),
+      // Required, yet labelled "Comment" without the mark, as WordPress's form has it (the contract).
+      this.field("body", t("Comment"), "textarea", { rows: "8", maxlength: "5000", required: "" }, false),
       this.field("name", t("Name"), "text", { maxlength: "100", autocomplete: "name" }, true),
       this.field("email", t("Email"), "email", { maxlength: "254", autocomplete: "email" }, true),
       this.field("url", t("Website"), "url", { maxlength: "200", autocomplete: "url", dir: "ltr" }, false),
