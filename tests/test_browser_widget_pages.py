@@ -142,6 +142,30 @@ def test_count_links_in_the_pages_language_with_one_request(browser, live_server
         context.close()
 
 
+@pytest.mark.parametrize(("articles", "asked"), [(150, 1), (250, 2)])
+def test_a_front_page_asks_once_per_site_up_to_the_apis_200_articles(
+        browser, live_server, actions, site, host, articles, asked):
+    thread(actions, site, 2, article="story-7")
+    links = "".join(f'<span data-commentsvc-count data-site="demo" data-article="story-{i}">'
+                    f'</span>' for i in range(articles))
+    url = host.page("/many", live_server.url, widget=False,
+                    extra=f'{links}<script src="{live_server.url}/count.js" async></script>')
+    context = browser.new_context()
+    try:
+        requests: list[str] = []
+        page = context.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(url)
+        page.wait_for_function(f"[...document.querySelectorAll('[data-commentsvc-count]')]"
+                               f".filter(n => n.textContent).length === {articles}")
+        assert page.locator("[data-commentsvc-count]").nth(7).inner_text() == "2 Comments"
+        assert page.locator("[data-commentsvc-count]").nth(articles - 1).inner_text() \
+            == "Leave a Comment"
+        assert sum("/counts?" in u for u in requests) == asked
+    finally:
+        context.close()
+
+
 def test_lazy_widget_loads_near_the_viewport_and_keyboard_paths(browser, live_server, actions,
                                                                 site, host):
     ids = thread(actions, site, 3)
@@ -216,7 +240,7 @@ def test_post_edit_and_withdraw_with_the_keyboard_only(browser, live_server, sit
     context = browser.new_context()
     try:
         page = open_widget(context, host.page("/keys", live_server.url))
-        page.get_by_label("Comment *", exact=True).focus()
+        page.get_by_label("Comment", exact=True).focus()
         page.keyboard.type("Typed, never clicked")
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.name") == "name"  # the honeypot is skipped

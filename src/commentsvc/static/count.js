@@ -2,14 +2,16 @@
    <a href="/post/#comments" data-commentsvc-count data-site="demo" data-article="key"></a>
    <script src="https://comments.example.org/count.js" async></script>
    Fills each link (or span) with "Leave a Comment" / "1 Comment" / "N Comments" in the page's
-   language, with one counts request per site. */
+   language, with one counts request per site (more only past 200 articles or a long URL). */
 (function () {
   "use strict";
   var script = document.currentScript || document.querySelector('script[src*="count.js"]');
   if (!script) return;
   var SRC = script.src;
   var BUILD = /*@BUILD@*/{ "strings": {} };
-  var BATCH = 50;  // articles per request, to keep URLs short; one request for most pages
+  // One request per site unless its URL would pass what servers take in a request line
+  // (gunicorn: 4,094 bytes) or the API's 200 articles; then as few requests as fit.
+  var URL_MAX = 3800, ARTICLES_MAX = 200;
 
   function matchLang(tag) {
     if (!tag) return null;
@@ -49,17 +51,24 @@
       (bySite[site] = bySite[site] || {})[article] = true;
     });
     Object.keys(bySite).forEach(function (site) {
-      var articles = Object.keys(bySite[site]);
-      for (var i = 0; i < articles.length; i += BATCH) {
-        var query = articles.slice(i, i + BATCH).map(function (a) {
-          return "article=" + encodeURIComponent(a);
-        }).join("&");
-        var url = new URL("api/v1/sites/" + encodeURIComponent(site) + "/counts?" + query, SRC).href;
-        var counts = fetch(url, { credentials: "omit" }).then(function (r) { return r.ok ? r.json() : null; });
-        Promise.all([messages, counts]).then(function (got) { show(site, lang, got[0], got[1]); },
-                                             function () { /* leave the links as they were */ });
-      }
+      var base = new URL("api/v1/sites/" + encodeURIComponent(site) + "/counts?", SRC).href;
+      var url = base, n = 0;
+      Object.keys(bySite[site]).forEach(function (article) {
+        var part = (n ? "&" : "") + "article=" + encodeURIComponent(article);
+        if (n && (n === ARTICLES_MAX || url.length + part.length > URL_MAX)) {
+          ask(site, url);
+          url = base; n = 0; part = part.slice(1);
+        }
+        url += part; n += 1;
+      });
+      if (n) ask(site, url);
     });
+
+    function ask(site, url) {
+      var counts = fetch(url, { credentials: "omit" }).then(function (r) { return r.ok ? r.json() : null; });
+      Promise.all([messages, counts]).then(function (got) { show(site, lang, got[0], got[1]); },
+                                           function () { /* leave the links as they were */ });
+    }
 
     function show(site, lang, messages, data) {
       if (!data || !data.counts) return;
