@@ -189,6 +189,19 @@ def test_site_set_on_the_command_line(app, actions, runner, mod):
     assert "quiet_hours=off" in result.output
 
 
+def test_the_switches_also_work_as_bare_flags(app, actions, runner, mod):
+    """`--read-only` as the contract writes it: alone it means on, before another option too."""
+    app.config["SMTP_URL"] = "smtp://127.0.0.1:2525"
+    result = runner.invoke(args=["site", "set", "demo", "--read-only"])
+    assert result.exit_code == 0 and "read_only=on" in result.output, result.output
+    assert actions.post().json["error"] == "comments_closed"
+    result = runner.invoke(args=["site", "set", "demo", "--reader-notifications", "--max-depth",
+                                 "3", "--read-only", "off"])
+    assert result.exit_code == 0, result.output
+    assert "read_only=off" in result.output and "reader_notifications=on" in result.output
+    assert actions.post().status_code in (201, 202)
+
+
 @pytest.mark.parametrize("args, says", [
     (["--quiet-hours", "22:00-07:00", "--quiet-tz", "Mars/Olympus"], "time zone"),
     (["--quiet-hours", "10pm"], "HH:MM"),

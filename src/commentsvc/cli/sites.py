@@ -58,8 +58,9 @@ def site_add(key: str, origins: tuple[str, ...], mode: str | None, name: str | N
 @click.option("--moderation", "mode", type=click.Choice(MODERATION_MODES), default=None)
 @click.option("--spam-hold-budget", type=click.FloatRange(0, 1), default=None,
               help="Share of legitimate comments held for review when the filter is unsure.")
-@click.option("--read-only", type=ON_OFF, default=None,
-              help="on: every submission is refused (comments closed on the whole site).")
+@click.option("--read-only", type=ON_OFF, is_flag=False, flag_value="on", default=None,
+              help="on (or the bare flag): every submission is refused (comments closed on "
+                   "the whole site); off.")
 @click.option("--quiet-hours", default=None,
               help="HH:MM-HH:MM (may cross midnight, e.g. 22:00-07:00), or off.")
 @click.option("--quiet-tz", default=None, help="The quiet hours' time zone (default UTC).")
@@ -68,8 +69,9 @@ def site_add(key: str, origins: tuple[str, ...], mode: str | None, name: str | N
 @click.option("--flag-threshold", type=int, default=None,
               help="Readers' reports that send a comment back to pending (default 3).")
 @click.option("--default-lang", default=None, help="The widget's fallback language ('' clears).")
-@click.option("--reader-notifications", type=ON_OFF, default=None,
-              help="on: readers may subscribe to follow-up comments by email (needs SMTP_URL).")
+@click.option("--reader-notifications", type=ON_OFF, is_flag=False, flag_value="on",
+              default=None, help="on (or the bare flag): readers may subscribe to follow-up "
+                                 "comments by email (needs SMTP_URL); off.")
 def site_set(key: str, max_links: int | None, disallowed: tuple[str, ...],
              moderation_words: tuple[str, ...], emails: tuple[str, ...],
              prefixes: tuple[str, ...], close_after_days: int | None, max_depth: int | None,
