@@ -60,6 +60,18 @@ def test_flood_interval_per_address_and_per_ip(flood, second, status):
         assert 1 <= int(answer.headers["Retry-After"]) <= 15
 
 
+@pytest.mark.parametrize(("second", "status"), [
+    ({"ip": "192.0.2.1", "body": "Hello there"}, 409),  # a double submit: said so at once
+    ({"ip": "192.0.2.1", "body": "Hello again"}, 429),  # new text: wait
+    ({"ip": "192.0.2.2", "body": "Hello there"}, 429),  # another client: the flood rule first
+])
+def test_a_double_submit_within_the_flood_interval_is_a_duplicate(flood, second, status):
+    assert post_from(flood, "192.0.2.1").status_code == 202
+    answer = post_from(flood, second["ip"], body=second["body"])
+    assert (answer.status_code, answer.json["error"]) == (
+        status, "duplicate" if status == 409 else "too_fast")
+
+
 @pytest.mark.parametrize(("age", "status"), [(5, 429), (14, 429), (16, 202), (3600, 202)])
 def test_flood_window_is_measured_from_the_stored_time(flood, age, status):
     """The `created_at > since` comparison, on SQLite's text dates and PostgreSQL's timestamptz."""

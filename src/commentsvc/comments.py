@@ -244,9 +244,9 @@ def submit(site_key: str, article_key: str, sub: Submission, client: Client) -> 
     seen = checks(site.id, article.id, poster, body_fingerprint, now)
     if seen.ban == "reject":  # before anything else is told
         raise bans.Banned()
+    if seen.repeat == "duplicate":  # a double submit is told so, not to wait and send it again
+        raise Duplicate()  # (as WordPress checks): it tells the sender only what they sent
     _flood_wait(seen.last, now)
-    if seen.repeat == "duplicate":
-        raise Duplicate()
     if seen.repeat == "decoy":
         return _decoy(article, sub, (email_hash, ip_hash, body_fingerprint), now)
     prefix = ip_prefix(client.ip)
