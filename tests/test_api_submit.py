@@ -318,6 +318,24 @@ def test_closed_thread_on_a_form_post_is_403_page(blog):
     assert as_json.status_code == 403 and as_json.json["error"] == "comments_closed"
 
 
+def test_an_unknown_site_or_a_closed_thread_is_said_before_any_refused_field(blog):
+    """As WordPress: a form on a closed article says it is closed, not that the name is
+    missing; a valid submission pays nothing for it (asked only once a field is refused)."""
+    empty = {"name": "", "email": "not an address", "body": ""}
+    elsewhere = blog.client.post("/api/v1/sites/nope/articles/hello-world/comments", json=empty)
+    assert (elsewhere.status_code, elsewhere.json["error"]) == (404, "not_found")
+    refused = blog.client.post(URL, json=empty)
+    assert refused.status_code == 422 and set(refused.json["fields"]) == {"name", "email", "body"}
+    assert blog.post().status_code == 202
+    with blog.app.app_context():
+        db.session.execute(update(Article).values(comments_open=False))
+        db.session.commit()
+    closed = blog.client.post(URL, json=empty)
+    assert (closed.status_code, closed.json["error"]) == (403, "comments_closed")
+    page = post_form(blog.client, {**empty, "return_to": RETURN_TO})
+    assert page.status_code == 403 and "Comments are closed" in page.get_data(as_text=True)
+
+
 def test_duplicate_on_a_form_post_is_409_page(blog):
     assert post_form(blog.client, {**GOOD, "return_to": RETURN_TO}).status_code == 303
     again = post_form(blog.client, {**GOOD, "return_to": RETURN_TO})
