@@ -13,12 +13,11 @@ article's approved comments, arranged once (`arrange`, iteratively, any depth), 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 import json
 import typing as t
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import current_app
 from sqlalchemy import Connection, DateTime, bindparam, select, type_coerce
@@ -83,8 +82,7 @@ class ThreadHead:
         the site's default language."""
         a, site = self.article, self.site
         return (f"{site.id}-{a.id if a else 0}-{a.version if a else 0}-{site.max_depth}"
-                f"-{int(self.comments_open)}-{page}-{per_page}-{order}"
-                + (f"-{site.default_lang}" if site.default_lang else ""))
+                f"-{int(self.comments_open)}-{page}-{per_page}-{order}-{site.default_lang or ''}")
 
 
 @dataclass(frozen=True)
@@ -96,13 +94,7 @@ class ThreadPage:
     body: bytes | None
 
 
-@dataclass(frozen=True)
-class FeedPage:
-    """An article's Atom feed: body is None when the client's copy is current."""
-
-    head: ThreadHead
-    etag: str
-    body: bytes | None
+FeedPage = ThreadPage  # an article's Atom feed: the same three fields
 
 
 _SITE_COLUMNS = ("id", "key", "name", "origins", "max_depth", "close_after_days", "created_at",
@@ -192,8 +184,7 @@ def _ttl_head(site_key: str, article_key: str, connect: Connect) -> ThreadHead:
         heads.put(site_key, article_key, found, ttl)
         return found
     is_open = comments_open(found.site, found.article)
-    return found if is_open == found.comments_open else dataclasses.replace(
-        found, comments_open=is_open)
+    return found if is_open == found.comments_open else replace(found, comments_open=is_open)
 
 
 def _fresh(etag: str, if_none_match: ETags | None) -> bool:
@@ -214,8 +205,7 @@ def page(site_key: str, article_key: str, paging: Paging,
         etag = h.etag(paging.page, paging.per_page, paging.order)
         if _fresh(etag, if_none_match):
             return ThreadPage(h, etag, None)
-        if h.article is None:  # no comment to read; the answer names the key asked for, so
-            # it is not kept under the ETag every unknown article of the site shares
+        if h.article is None:  # names the key asked for: not kept under the shared ETag
             return ThreadPage(h, etag, serialize.thread_json(_shape(h, article_key, paging)))
         cache = caches().threads
         body = cache.get(etag)
