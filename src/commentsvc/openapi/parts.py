@@ -41,7 +41,7 @@ SCHEMAS: J = {
         replies={"type": "array", "items": ref("PublicComment")},
     ),
     "Thread": obj(
-        ["site", "article", "comments_open", "count", "page", "pages", "comments"],
+        ["site", "article", "comments_open", "count", "page", "pages", "default_lang", "comments"],
         site=STR, article=STR, comments_open=BOOL, count=INT, page=INT, pages=INT,
         default_lang=nullable(STR), comments={"type": "array", "items": ref("PublicComment")},
     ),
