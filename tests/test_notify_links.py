@@ -48,6 +48,14 @@ def status_of(actions: Actions, cid: int) -> str:
         return t.cast(str, db.session.get(Comment, cid).status)
 
 
+def signed(app: t.Any, cid: int, action: str, ago: dt.timedelta = dt.timedelta(0)) -> str:
+    """A mail link's token for the comment, signed `ago` by the one moderator."""
+    with app.app_context():
+        comment = db.session.get(Comment, cid)
+        moderator = db.session.scalars(select(Moderator)).one()
+        return links.sign(comment, moderator, action, now=utcnow() - ago)
+
+
 def hidden_token(html: str) -> str:
     found = re.search(r'<input type="hidden" name="token" value="([^"]+)">', html)
     assert found, html
@@ -146,11 +154,7 @@ def test_forged_links_get_a_clear_400_page(mailed, mangle):
 
 def test_a_link_signed_with_another_secret_is_forged(mailed, app_factory):
     actions, mail, cid = mailed
-    other = app_factory(SECRET_KEY="another-secret")
-    with other.app_context():
-        comment = db.session.get(Comment, cid)
-        moderator = db.session.scalars(select(Moderator)).one()
-        token = links.sign(comment, moderator, "approve")
+    token = signed(app_factory(SECRET_KEY="another-secret"), cid, "approve")
     assert actions.client.get(f"/moderate/mail/{token}").status_code == 400
 
 
@@ -177,11 +181,7 @@ def test_a_genuine_signature_over_claims_we_never_make_is_forged(mailed, claims)
 @pytest.mark.parametrize(("hours_ago", "status"), [(1, 200), (71.9, 200), (72.1, 410), (500, 410)])
 def test_links_expire_after_72_hours(mailed, hours_ago, status):
     actions, mail, cid = mailed
-    with actions.app.app_context():
-        comment = db.session.get(Comment, cid)
-        moderator = db.session.scalars(select(Moderator)).one()
-        token = links.sign(comment, moderator, "approve",
-                           now=utcnow() - dt.timedelta(hours=hours_ago))
+    token = signed(actions.app, cid, "approve", dt.timedelta(hours=hours_ago))
     page = actions.client.get(f"/moderate/mail/{token}")
     assert page.status_code == status
     posted = actions.client.post("/moderate/mail/", data={"token": token})
@@ -201,9 +201,7 @@ def test_link_lifetime_follows_the_config(app_factory):
         cid = actions.post().json["id"]
         with app.app_context():
             worker.run_once()
-            comment = db.session.get(Comment, cid)
-            moderator = db.session.scalars(select(Moderator)).one()
-            old = links.sign(comment, moderator, "spam", now=utcnow() - dt.timedelta(minutes=61))
+        old = signed(app, cid, "spam", dt.timedelta(minutes=61))
         fresh = inbox.received[0].link("spam").split("/moderate/mail/")[1]
         assert "The links work for 1 hour and only" in inbox.received[0].part("plain")
         assert "work for 1 hour and only" in inbox.received[0].part("html")
@@ -225,13 +223,9 @@ def test_an_expired_link_says_how_long_links_work_in_the_moderators_language(
     actions.site("demo")
     actions.moderator("mod", "demo")
     cid = actions.post().json["id"]
-    with app.app_context():
-        comment = db.session.get(Comment, cid)
-        moderator = db.session.scalars(select(Moderator)).one()
-        token = links.sign(comment, moderator, "approve",
-                           now=utcnow() - dt.timedelta(hours=hours, minutes=1))
-        with pytest.raises(links.LinkExpired) as refused:  # no request: no language yet
-            links.verify(token)
+    token = signed(app, cid, "approve", dt.timedelta(hours=hours, minutes=1))
+    with app.app_context(), pytest.raises(links.LinkExpired) as refused:  # no request: no
+        links.verify(token)  # language yet
     assert str(refused.value.message).startswith(f"Links in notification mail {english} ")
     with app.test_request_context("/", headers={"Accept-Language": "de"}):
         assert i18n.translate_answer(refused.value.message, None)[0].startswith(
